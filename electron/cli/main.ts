@@ -1,0 +1,61 @@
+/**
+ * `vfio-pilot` entry point: dispatches to one module per command. Exit codes: 0 success,
+ * 1 the command ran and found/refused something (e.g. a helper refusal), 2 bad usage or unreadable root.
+ */
+import { UsageError } from './args';
+
+export interface CommandIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+type Command = { summary: string; run: (argv: string[], io: CommandIo) => Promise<number> };
+
+const commands: Record<string, Command> = {
+  scan: {
+    summary: 'scan [--root DIR] [--pci-ids FILE] [--json]   read the host: devices, IOMMU groups, NUMA, findings',
+    run: async (argv, io) => (await import('./scan')).runScan(argv, io),
+  },
+};
+
+function usage(): string {
+  return ['usage: vfio-pilot <command> [options]', '', ...Object.values(commands).map((c) => '  ' + c.summary), ''].join('\n');
+}
+
+export async function main(argv: string[], io: CommandIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    io.stdout(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    io.stderr(`vfio-pilot: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`vfio-pilot ${name}: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+if (require.main === module) {
+  const io: CommandIo = {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+  };
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`vfio-pilot: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 70;
+    },
+  );
+}

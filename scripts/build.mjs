@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// Builds everything into dist/: the Node bundles (CLI, helper, Electron main and preload) with esbuild,
+// and the renderer with Vite. One bundle per program keeps `vfio-pilot scan` start-up short
+// (no module resolution at run time) and lets the helper ship as one root-owned file.
+import { build } from 'esbuild';
+import { build as viteBuild } from 'vite';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const dist = path.join(root, 'dist');
+const only = process.argv.slice(2); // e.g. `node scripts/build.mjs node` skips the renderer
+
+rmSync(path.join(dist, 'node'), { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+
+const nodeBundles = [
+  { in: 'electron/cli/main.ts', out: 'node/cli.cjs' },
+  { in: 'electron/helper/cli.ts', out: 'node/vfio-pilot-helper.cjs' },
+  { in: 'electron/main/main.ts', out: 'electron/main.cjs' },
+  { in: 'electron/preload/preload.ts', out: 'electron/preload.cjs' },
+];
+
+if (only.length === 0 || only.includes('node')) {
+  await Promise.all(
+    nodeBundles.map((b) =>
+      build({
+        entryPoints: [path.join(root, b.in)],
+        outfile: path.join(dist, b.out),
+        bundle: true,
+        platform: 'node',
+        target: 'node20',
+        format: 'cjs',
+        external: ['electron'],
+        sourcemap: false,
+        legalComments: 'none',
+        logLevel: 'warning',
+      }),
+    ),
+  );
+  writeFileSync(path.join(dist, 'node', 'package.json'), '{"type":"commonjs"}\n');
+}
+
+if (only.length === 0 || only.includes('renderer')) {
+  await viteBuild({ configFile: path.join(root, 'renderer/vite.config.ts'), logLevel: 'warn' });
+}
+console.log('built dist/');

@@ -1,0 +1,63 @@
+/**
+ * The one IPC contract both sides import (GitHub Desktop's ipc-shared, VS Code's one argument object per call).
+ * Each channel names its request schema (checked at the main-process boundary and in the web bridge)
+ * and its reply type. Adding a channel here is the only way to add one: the preload, the Electron
+ * main process and the web bridge are all driven by this table, and test/ipc/contract-snapshot.test.ts
+ * makes every change show up as a reviewed diff.
+ */
+import { z } from 'zod';
+import type { HelperResult, Inventory } from '../model';
+import { PCI_ADDRESS_RE } from '../model/pci';
+
+const pciAddress = z.string().regex(PCI_ADDRESS_RE, 'a PCI address like 0000:01:00.0');
+
+export const helperRequestSchema = z
+  .object({
+    verb: z.enum(['bind-vfio', 'unbind', 'restore']),
+    addresses: z.array(pciAddress).min(1).max(64),
+    withGroup: z.boolean().default(false),
+    force: z.boolean().default(false),
+  })
+  .strict();
+export type HelperRequest = z.input<typeof helperRequestSchema>;
+
+export const contract = {
+  /** Read the whole host (or the configured root): devices, groups, NUMA, findings. */
+  'host.scan': { request: z.object({}).strict(), reply: null as unknown as Inventory },
+  /** Run every check of the helper without privilege and list the exact writes it would make. */
+  'helper.preview': { request: helperRequestSchema, reply: null as unknown as HelperResult },
+  /** Run the helper (through pkexec on a real host) and return its answer. */
+  'helper.run': { request: helperRequestSchema, reply: null as unknown as HelperResult },
+} as const;
+
+export type Channel = keyof typeof contract;
+export const CHANNELS = Object.keys(contract) as Channel[];
+export type RequestOf<C extends Channel> = z.input<(typeof contract)[C]['request']>;
+export type ParsedRequestOf<C extends Channel> = z.output<(typeof contract)[C]['request']>;
+export type ReplyOf<C extends Channel> = (typeof contract)[C]['reply'];
+
+export function isChannel(name: unknown): name is Channel {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(contract, name);
+}
+
+/** Prefix of every Electron IPC channel name, so the preload can refuse anything else. */
+export const IPC_PREFIX = 'vfio-pilot:';
+
+/** The contract as named methods: what the preload exposes as `window.vfioPilot` and the web client implements. */
+export const METHODS = {
+  scanHost: 'host.scan',
+  previewHelper: 'helper.preview',
+  runHelper: 'helper.run',
+} as const satisfies Record<string, Channel>;
+export type MethodName = keyof typeof METHODS;
+
+export type PilotApi = {
+  [M in MethodName]: (
+    request: RequestOf<(typeof METHODS)[M]>,
+  ) => Promise<import('./result').Result<ReplyOf<(typeof METHODS)[M]>>>;
+} & {
+  /** Subscribe to "host changed" pushes from the backend; returns an unsubscribe function. */
+  onHostChanged(listener: () => void): () => void;
+  /** Where the backend runs: inside Electron or behind the loopback web bridge. */
+  readonly transport: 'electron' | 'web';
+};

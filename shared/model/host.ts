@@ -1,0 +1,68 @@
+/** The host as a whole: CPU, kernel, NUMA, and the scan result that bundles everything. */
+import type { Finding } from './finding';
+import type { IommuGroup, PciAddress, PciDevice } from './pci';
+
+export type CpuVendor = 'intel' | 'amd' | 'other';
+
+export interface CpuInfo {
+  /** `vendor_id` from /proc/cpuinfo (GenuineIntel, AuthenticAMD, ...), null if unreadable. */
+  vendorId: string | null;
+  vendor: CpuVendor;
+  modelName: string | null;
+  /** Logical CPUs listed in /proc/cpuinfo. */
+  logicalCpus: number;
+  /** `vmx` (VT-x) or `svm` (AMD-V) when the flag is present, else null. */
+  virtualization: 'vmx' | 'svm' | null;
+}
+
+export interface HugepagePool {
+  /** Page size in KiB (2048, 1048576). */
+  sizeKiB: number;
+  total: number;
+  free: number;
+}
+
+export interface NumaNode {
+  id: number;
+  cpus: number[];
+  /** The kernel's cpulist text, e.g. `0-13,28-41`. */
+  cpuList: string;
+  memTotalKiB: number | null;
+  memFreeKiB: number | null;
+  /** Distances to node 0..n-1 in the order of `distance`. */
+  distances: number[];
+  hugepages: HugepagePool[];
+  /** PCI functions whose `numa_node` is this node. */
+  devices: PciAddress[];
+}
+
+export interface HostInfo {
+  /** The root directory read (`/` on a real host, a fixture tree in tests). */
+  root: string;
+  hostname: string | null;
+  kernelRelease: string | null;
+  /** /proc/cmdline, trimmed; null if unreadable. */
+  cmdline: string | null;
+  cpu: CpuInfo;
+  /** Loaded modules from /proc/modules, in file order; null if unreadable. */
+  modules: string[] | null;
+  /** Whether /sys/kernel/iommu_groups has any group. */
+  iommuGroupsPresent: boolean;
+  /** Whether interrupt remapping is reported on (from the IOMMU's sysfs caps, when known). */
+  interruptRemapping: boolean | null;
+  /** Global hugepage pools from /sys/kernel/mm/hugepages. */
+  hugepages: HugepagePool[];
+  /** Where names came from, or why there are none. */
+  pciIds: { path: string | null; notice: string | null };
+  /** Things the reader could not read at host level, in words. */
+  notices: string[];
+}
+
+/** One complete reading of a host: what `scan --json` prints and `host.scan` returns. */
+export interface Inventory {
+  host: HostInfo;
+  devices: PciDevice[];
+  groups: IommuGroup[];
+  numa: NumaNode[];
+  findings: Finding[];
+}

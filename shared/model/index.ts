@@ -1,0 +1,4 @@
+export * from './pci';
+export * from './host';
+export * from './finding';
+export * from './helper';
