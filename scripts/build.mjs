@@ -13,6 +13,7 @@ const dist = path.join(root, 'dist');
 const only = process.argv.slice(2); // e.g. `node scripts/build.mjs node` skips the renderer
 
 rmSync(path.join(dist, 'node'), { recursive: true, force: true });
+rmSync(path.join(dist, 'test'), { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
 const nodeBundles = [
@@ -20,6 +21,8 @@ const nodeBundles = [
   { in: 'electron/helper/cli.ts', out: 'node/vfio-pilot-helper.cjs' },
   { in: 'electron/main/main.ts', out: 'electron/main.cjs' },
   { in: 'electron/preload/preload.ts', out: 'electron/preload.cjs' },
+  // Writes a fixture host tree (test/fixtures) for demos, e2e and the benchmark: `npm run fixture -- NAME DIR`.
+  { in: 'test/fixtures/cli.ts', out: 'test/make-fixture.cjs' },
 ];
 
 if (only.length === 0 || only.includes('node')) {
@@ -39,7 +42,7 @@ if (only.length === 0 || only.includes('node')) {
       }),
     ),
   );
-  writeFileSync(path.join(dist, 'node', 'package.json'), '{"type":"commonjs"}\n');
+  for (const dir of ['node', 'electron', 'test']) writeFileSync(path.join(dist, dir, 'package.json'), '{"type":"commonjs"}\n');
 }
 
 if (only.length === 0 || only.includes('renderer')) {
