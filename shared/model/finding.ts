@@ -11,6 +11,9 @@ export const FINDING_CODES = [
   'RESET_QUIRK',
   'NO_FLR',
   'READ_ERROR',
+  'NO_VIRTUALIZATION',
+  'NO_INTERRUPT_REMAPPING',
+  'IOMMU_DEFAULT_ON',
 ] as const;
 
 export type FindingCode = (typeof FINDING_CODES)[number];
