@@ -16,6 +16,10 @@ const commands: Record<string, Command> = {
     summary: 'scan [--root DIR] [--pci-ids FILE] [--json]   read the host: devices, IOMMU groups, NUMA, findings',
     run: async (argv, io) => (await import('./scan')).runScan(argv, io),
   },
+  serve: {
+    summary: 'serve [--root DIR] [--pci-ids FILE] [--port N] [--host 127.0.0.1|::1]   the app in a browser, on loopback, with a token',
+    run: async (argv, io) => (await import('./serve')).runServe(argv, io),
+  },
 };
 
 function usage(): string {

@@ -1,0 +1,124 @@
+/**
+ * The one backend behind both shells: Electron's IPC handlers and the loopback web bridge call `dispatch`,
+ * which checks the channel, validates the payload with the contract's schema, and runs one handler per channel.
+ * Errors are data: `dispatch` always resolves to a Result and never throws.
+ */
+import path from 'node:path';
+import type { z } from 'zod';
+import { contract, isChannel } from '../../shared/ipc/contract';
+import type { Channel, ParsedRequestOf, ReplyOf } from '../../shared/ipc/contract';
+import { fail, ok } from '../../shared/ipc/result';
+import type { Result } from '../../shared/ipc/result';
+import { scanHost } from '../host/scan';
+import { runHelperRequest } from './helper-runner';
+import type { HelperContext } from './helper-runner';
+import { watchDevices } from './device-watch';
+
+export interface BackendOptions {
+  /** Root directory the backend reads (`/` on a real host, a fixture tree in tests and demos). */
+  root: string;
+  /** pci.ids to name devices with; the host reader's default when absent. */
+  pciIdsPath?: string;
+  /** How privileged requests run: pkexec on a real host, the helper core in-process on a fixture root. */
+  helperMode: HelperContext['mode'];
+  /** How often to look for device changes made by others while someone listens (ms). */
+  watchIntervalMs?: number;
+  /** Where unexpected errors are logged (stderr in the CLI, the console in Electron). */
+  log?: (line: string) => void;
+}
+
+/** Who sent a request, for log lines only: the checks that matter happen before `dispatch`. */
+export type RequestOrigin = 'electron' | 'web' | 'test';
+
+export interface Backend {
+  /** Validates and runs one request. Never throws. */
+  dispatch(channel: unknown, payload: unknown, origin?: RequestOrigin): Promise<Result<unknown>>;
+  /** Calls `listener` when the host's devices changed (our own helper runs, or anyone else's). Returns unsubscribe. */
+  onHostChanged(listener: () => void): () => void;
+  /** Stops the device watch. */
+  close(): void;
+}
+
+type Handler<C extends Channel> = (request: ParsedRequestOf<C>) => Promise<Result<ReplyOf<C>>>;
+/** A mapped type over the contract: a channel without a handler fails to compile. */
+type HandlerTable = { [C in Channel]: Handler<C> };
+
+/** Turns zod issues into one line of words: `addresses.0: a PCI address like 0000:01:00.0; force: ...`. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      const where = issue.path.length > 0 ? issue.path.map(String).join('.') : 'request';
+      return `${where}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+/** The refused channel name for the message: strings quoted and cut short, anything else by type. */
+function describeChannel(channel: unknown): string {
+  if (typeof channel !== 'string') return `(a ${channel === null ? 'null' : typeof channel}, not a channel name)`;
+  return JSON.stringify(channel.length > 80 ? channel.slice(0, 80) + '…' : channel);
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** pkexec on the real host; the helper core in-process on a fixture root. As root, the helper runner decides. */
+export function helperModeFor(root: string): HelperContext['mode'] {
+  return path.resolve(root) === '/' ? 'pkexec' : 'in-process';
+}
+
+/** Builds the backend for one root. The Electron main process and `vfio-pilot serve` each make one. */
+export function createBackend(options: BackendOptions): Backend {
+  const { root, pciIdsPath, helperMode } = options;
+  const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const helperContext: HelperContext = { root, mode: helperMode };
+  const watch = watchDevices(root, options.watchIntervalMs);
+
+  const handlers: HandlerTable = {
+    'host.scan': async () => {
+      try {
+        return ok(await scanHost(pciIdsPath === undefined ? { root } : { root, pciIdsPath }));
+      } catch (err) {
+        // The reader reports per-file problems inside the inventory; a throw means the root itself is unreadable.
+        return fail('HOST_READ_FAILED', `could not read the host at ${root}: ${errorMessage(err)}`);
+      }
+    },
+    'helper.preview': (request) => runHelperRequest(request, helperContext, true),
+    'helper.run': async (request) => {
+      try {
+        return await runHelperRequest(request, helperContext, false);
+      } finally {
+        // Even a refused or failed run may have changed a driver before it stopped: let every view re-read.
+        await watch.notify();
+      }
+    },
+  };
+
+  async function run<C extends Channel>(channel: C, payload: unknown): Promise<Result<unknown>> {
+    const schema: z.ZodType = contract[channel].request;
+    const parsed = schema.safeParse(payload);
+    if (!parsed.success) {
+      return fail('INVALID_REQUEST', `invalid ${channel} request: ${describeIssues(parsed.error.issues)}`);
+    }
+    // TypeScript loses the schema/handler pairing when indexing by a generic key; the table type keeps it.
+    const handler = handlers[channel] as Handler<C>;
+    return handler(parsed.data as ParsedRequestOf<C>);
+  }
+
+  return {
+    async dispatch(channel, payload, origin = 'test') {
+      if (!isChannel(channel)) {
+        return fail('UNKNOWN_CHANNEL', `no such channel: ${describeChannel(channel)}`);
+      }
+      try {
+        return await run(channel, payload);
+      } catch (err) {
+        log(`vfio-pilot: ${channel} from ${origin} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        return fail('INTERNAL', `${channel} failed unexpectedly: ${errorMessage(err)}`);
+      }
+    },
+    onHostChanged: (listener) => watch.subscribe(listener),
+    close: () => watch.close(),
+  };
+}
