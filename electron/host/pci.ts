@@ -1,0 +1,196 @@
+/**
+ * Reads every PCI function under ROOT/sys/bus/pci/devices, the way pciutils' sysfs back end does:
+ * `class` from its attribute (the kernel may have fixed it up), IDs, revision and subsystem from `config`
+ * (one read instead of five), falling back to the individual attributes when `config` is unreadable.
+ * A missing or malformed attribute becomes an entry in the device's `errors`, never a crash.
+ */
+import path from 'node:path';
+import type { DeviceReadError, PciDevice, SriovInfo } from '../../shared/model';
+import { PCI_ADDRESS_RE, pciClass } from '../../shared/model';
+import type { PciIdsDatabase } from './pciids';
+import { basename, listDir, readBytes, readLink, readText } from './sysfs';
+
+export interface PciReadOptions {
+  root: string;
+  /** pci.ids, or null to leave every name null. */
+  names: PciIdsDatabase | null;
+  /** True when the kernel is new enough (>= 5.15) that a missing `reset_method` means "no reset method". */
+  kernelHasResetMethod: boolean;
+}
+
+const hex = (n: number, digits: number) => n.toString(16).padStart(digits, '0');
+
+/** Parses a `0x...` attribute into `digits` lower-case hex digits, or null if malformed. */
+function parseHexAttr(text: string, digits: number): string | null {
+  const m = /^0x([0-9a-fA-F]+)$/.exec(text.trim());
+  if (!m || m[1]!.length > digits) return null;
+  return m[1]!.toLowerCase().padStart(digits, '0');
+}
+
+/** One device directory → PciDevice. `dir` is the real device directory (links resolved). */
+export function readPciDevice(address: string, dir: string, opts: PciReadOptions): PciDevice {
+  const errors: DeviceReadError[] = [];
+  const report = (file: string, message: string) => errors.push({ file, message });
+  const entries = new Set<string>();
+  const listing = listDir(dir);
+  if (listing.kind === 'value') for (const e of listing.value) entries.add(e);
+  else report('.', listing.kind === 'error' ? listing.message : 'device directory is missing');
+
+  /** An optional text attribute: null when absent, with an error recorded when unreadable. */
+  const attr = (file: string): string | null => {
+    if (!entries.has(file)) return null;
+    const r = readText(path.join(dir, file));
+    if (r.kind === 'value') return r.value.trim();
+    if (r.kind === 'error') report(file, r.message);
+    return null;
+  };
+  /** A `0x..` attribute, with a malformed value reported. */
+  const hexAttr = (file: string, digits: number): string | null => {
+    const text = attr(file);
+    if (text === null) return null;
+    const value = parseHexAttr(text, digits);
+    if (value === null) report(file, `malformed value '${text.slice(0, 40)}' (expected 0x followed by hex digits)`);
+    return value;
+  };
+
+  // config: the first 64 bytes hold IDs, revision, header type and (type 0) subsystem IDs.
+  let config: Buffer | null = null;
+  if (entries.has('config')) {
+    const r = readBytes(path.join(dir, 'config'), 64);
+    if (r.kind === 'value' && r.value.length >= 48) config = r.value;
+    else if (r.kind === 'value') report('config', `short read: ${r.value.length} bytes (expected at least 48)`);
+    else if (r.kind === 'error') report('config', r.message);
+  } else {
+    report('config', 'missing');
+  }
+  if (config && config.readUInt16LE(0) === 0xffff) {
+    report('config', 'reads as all ones (device gone or powered off)');
+    config = null;
+  }
+
+  const classCode = hexAttr('class', 6) ?? (config ? hex(config.readUIntLE(9, 3), 6) : '');
+  const vendorId = config ? hex(config.readUInt16LE(0), 4) : (hexAttr('vendor', 4) ?? '');
+  const deviceId = config ? hex(config.readUInt16LE(2), 4) : (hexAttr('device', 4) ?? '');
+  const revision = config ? hex(config[8]!, 2) : hexAttr('revision', 2);
+  const reported = (file: string) => errors.some((e) => e.file === file);
+  if (!classCode && !reported('class')) report('class', 'class code unreadable from both `class` and `config`');
+  if ((!vendorId || !deviceId) && !reported('vendor') && !reported('device')) report('vendor', 'vendor/device IDs unreadable from both `config` and the attributes');
+
+  // Subsystem IDs live at 0x2c only in type-0 headers; bridges expose them (if at all) through the attributes.
+  const headerType = config ? config[14]! & 0x7f : null;
+  let subsystemVendorId: string | null;
+  let subsystemDeviceId: string | null;
+  if (config && headerType === 0) {
+    subsystemVendorId = hex(config.readUInt16LE(0x2c), 4);
+    subsystemDeviceId = hex(config.readUInt16LE(0x2e), 4);
+  } else {
+    subsystemVendorId = hexAttr('subsystem_vendor', 4);
+    subsystemDeviceId = hexAttr('subsystem_device', 4);
+  }
+  // 0000/ffff mean "no subsystem" (lspci prints none either).
+  if (subsystemVendorId === '0000' || subsystemVendorId === 'ffff') {
+    subsystemVendorId = null;
+    subsystemDeviceId = null;
+  }
+
+  const driverLink = entries.has('driver') ? readLink(path.join(dir, 'driver')) : ({ kind: 'absent' } as const);
+  if (driverLink.kind === 'error') report('driver', driverLink.message);
+  const driver = driverLink.kind === 'value' ? basename(driverLink.value) : null;
+
+  const override = attr('driver_override');
+  const driverOverride = override === null || override === '(null)' || override === '' ? null : override;
+
+  let iommuGroup: number | null = null;
+  if (entries.has('iommu_group')) {
+    const link = readLink(path.join(dir, 'iommu_group'));
+    if (link.kind === 'value') {
+      const id = Number(basename(link.value));
+      if (Number.isInteger(id) && id >= 0) iommuGroup = id;
+      else report('iommu_group', `link target '${link.value}' does not name a group number`);
+    } else if (link.kind === 'error') report('iommu_group', link.message);
+  }
+
+  let numaNode: number | null = null;
+  const numaText = attr('numa_node');
+  if (numaText !== null) {
+    const n = Number(numaText);
+    if (!Number.isInteger(n) || n < -1) report('numa_node', `malformed value '${numaText.slice(0, 40)}'`);
+    else if (n >= 0) numaNode = n;
+  }
+
+  let resetMethods: string[] | null = null;
+  const resetText = attr('reset_method');
+  if (resetText !== null) resetMethods = resetText.split(/\s+/).filter(Boolean);
+  else if (opts.kernelHasResetMethod && !errors.some((e) => e.file === 'reset_method')) resetMethods = [];
+
+  let bootVga: boolean | null = null;
+  const bootText = attr('boot_vga');
+  if (bootText === '1') bootVga = true;
+  else if (bootText === '0') bootVga = false;
+  else if (bootText !== null) report('boot_vga', `malformed value '${bootText.slice(0, 40)}'`);
+
+  let sriov: SriovInfo | null = null;
+  const totalVfs = attr('sriov_totalvfs');
+  if (totalVfs !== null) {
+    const numVfs = attr('sriov_numvfs');
+    const total = Number(totalVfs);
+    const num = numVfs === null ? 0 : Number(numVfs);
+    if (Number.isInteger(total) && Number.isInteger(num)) sriov = { totalVfs: total, numVfs: num };
+    else report('sriov_totalvfs', `malformed values '${totalVfs}'/'${numVfs}'`);
+  }
+
+  const parentName = path.basename(path.dirname(dir));
+  const parent = PCI_ADDRESS_RE.test(parentName) ? parentName : null;
+
+  const names = opts.names && vendorId && deviceId ? opts.names.namesFor({ vendorId, deviceId, subsystemVendorId, subsystemDeviceId, classCode }) : null;
+
+  return {
+    address,
+    vendorId,
+    deviceId,
+    subsystemVendorId,
+    subsystemDeviceId,
+    classCode,
+    revision,
+    vendorName: names?.vendorName ?? null,
+    deviceName: names?.deviceName ?? null,
+    subsystemVendorName: names?.subsystemVendorName ?? null,
+    subsystemName: names?.subsystemName ?? null,
+    className: names?.className ?? null,
+    driver,
+    driverOverride,
+    iommuGroup,
+    numaNode,
+    resetMethods,
+    bootVga,
+    sriov,
+    parent,
+    isBridge: classCode !== '' && pciClass.isBridge(classCode),
+    sysfsPath: path.relative(opts.root, dir),
+    errors,
+  };
+}
+
+export type PciListing = { kind: 'value'; devices: PciDevice[]; notices: string[] } | { kind: 'error'; message: string };
+
+/** Every function under ROOT/sys/bus/pci/devices, sorted by address. */
+export function readPciDevices(opts: PciReadOptions): PciListing {
+  const busDir = path.join(opts.root, 'sys/bus/pci/devices');
+  const listing = listDir(busDir);
+  if (listing.kind === 'absent') return { kind: 'value', devices: [], notices: [`${busDir} does not exist: no PCI bus visible`] };
+  if (listing.kind === 'error') return { kind: 'error', message: `cannot list ${busDir}: ${listing.message}` };
+  const notices: string[] = [];
+  const devices: PciDevice[] = [];
+  for (const name of listing.value.sort()) {
+    if (!PCI_ADDRESS_RE.test(name)) {
+      notices.push(`ignored ${busDir}/${name}: not a PCI address`);
+      continue;
+    }
+    const link = readLink(path.join(busDir, name));
+    // On a real host these are links into /sys/devices; a plain directory is accepted as-is.
+    const dir = link.kind === 'value' ? path.resolve(busDir, link.value) : path.join(busDir, name);
+    if (link.kind === 'error' && !link.message.startsWith('EINVAL')) notices.push(`${busDir}/${name}: ${link.message}`);
+    devices.push(readPciDevice(name, dir, opts));
+  }
+  return { kind: 'value', devices, notices };
+}
