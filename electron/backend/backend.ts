@@ -9,7 +9,7 @@ import { contract, isChannel } from '../../shared/ipc/contract';
 import type { Channel, ParsedRequestOf, ReplyOf } from '../../shared/ipc/contract';
 import { fail, ok } from '../../shared/ipc/result';
 import type { Result } from '../../shared/ipc/result';
-import { scanHost } from '../host/scan';
+import { HostRootError, scanHost } from '../host/scan';
 import { runHelperRequest } from './helper-runner';
 import type { HelperContext } from './helper-runner';
 import { watchDevices } from './device-watch';
@@ -59,6 +59,11 @@ function describeChannel(channel: unknown): string {
   return JSON.stringify(channel.length > 80 ? channel.slice(0, 80) + '…' : channel);
 }
 
+/** Node's file errors carry an errno code such as ENOENT or EACCES. */
+function isFileSystemError(err: unknown): boolean {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && /^E[A-Z]+$/.test((err as NodeJS.ErrnoException).code!);
+}
+
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -80,8 +85,12 @@ export function createBackend(options: BackendOptions): Backend {
       try {
         return ok(await scanHost(pciIdsPath === undefined ? { root } : { root, pciIdsPath }));
       } catch (err) {
-        // The reader reports per-file problems inside the inventory; a throw means the root itself is unreadable.
-        return fail('HOST_READ_FAILED', `could not read the host at ${root}: ${errorMessage(err)}`);
+        // The reader reports per-file problems inside the inventory; what it throws is the root being unreadable
+        // (HostRootError) or a file error it did not expect. Anything else is a bug: dispatch makes it INTERNAL.
+        if (err instanceof HostRootError || isFileSystemError(err)) {
+          return fail('HOST_READ_FAILED', `could not read the host at ${root}: ${errorMessage(err)}`);
+        }
+        throw err;
       }
     },
     'helper.preview': (request) => runHelperRequest(request, helperContext, true),
