@@ -4,7 +4,7 @@
 // (no module resolution at run time) and lets the helper ship as one root-owned file.
 import { build } from 'esbuild';
 import { build as viteBuild } from 'vite';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -25,6 +25,13 @@ const nodeBundles = [
   { in: 'test/fixtures/cli.ts', out: 'test/make-fixture.cjs' },
 ];
 
+// Each CLI command (`await import('./scan')` in electron/cli/main.ts) is its own bundle, dist/node/scan.js,
+// loaded only when that command runs: `scan` must not pay for parsing the web server, zod or execa.
+const cliMain = readFileSync(path.join(root, 'electron/cli/main.ts'), 'utf8');
+const commandModules = [...cliMain.matchAll(/import\('\.\/([\w-]+)'\)/g)].map((m) => m[1]);
+for (const name of commandModules) nodeBundles.push({ in: `electron/cli/${name}.ts`, out: `node/${name}.js` });
+const externalFor = (b) => (b.in === 'electron/cli/main.ts' ? ['electron', ...commandModules.map((n) => `./${n}`)] : ['electron']);
+
 if (only.length === 0 || only.includes('node')) {
   await Promise.all(
     nodeBundles.map((b) =>
@@ -35,7 +42,9 @@ if (only.length === 0 || only.includes('node')) {
         platform: 'node',
         target: 'node20',
         format: 'cjs',
-        external: ['electron'],
+        external: externalFor(b),
+        // import('./scan') becomes require('./scan'): CommonJS loading, no ESM loader on the start-up path.
+        supported: { 'dynamic-import': false },
         sourcemap: false,
         legalComments: 'none',
         logLevel: 'warning',

@@ -48,12 +48,13 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
   }
 }
 
-if (require.main === module) {
+/** Runs the CLI as a process: real stdout/stderr, exit code on process.exitCode. */
+export function runCli(argv: string[]): void {
   const io: CommandIo = {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
   };
-  main(process.argv.slice(2), io).then(
+  main(argv, io).then(
     (code) => {
       process.exitCode = code;
     },
@@ -63,3 +64,6 @@ if (require.main === module) {
     },
   );
 }
+
+// `node dist/node/cli.cjs ...` runs directly; bin/vfio-pilot requires the bundle and calls runCli.
+if (require.main === module) runCli(process.argv.slice(2));
