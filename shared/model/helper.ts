@@ -17,6 +17,13 @@ export const HELPER_ERROR_CODES = [
   'WRITE_FAILED',
   'JOURNAL_FAILED',
   'NOT_ROOT',
+  // Added by the helper work (issue 3): a path that resolves outside the allowed sysfs trees,
+  // a host file the checks need but cannot read, a rollback that could not put everything back,
+  // and an unexpected exception.
+  'UNSAFE_PATH',
+  'READ_FAILED',
+  'ROLLBACK_INCOMPLETE',
+  'INTERNAL',
 ] as const;
 export type HelperErrorCode = (typeof HELPER_ERROR_CODES)[number];
 
@@ -26,14 +33,26 @@ export interface HelperDeviceChange {
   address: PciAddress;
   /** Driver before the run (null: none bound). */
   before: string | null;
-  /** Driver after the run (null: none bound). */
+  /** Driver after the run (null: none bound). With --dry-run, the expected driver; null for `unbind` (the kernel picks). */
   after: string | null;
 }
 
 /** One sysfs write the helper makes or would make (`--dry-run` prints these). */
 export interface HelperWrite {
+  /** The file as the host sees it, e.g. `/sys/bus/pci/drivers_probe` (relative to the root the helper ran on). */
   path: string;
   value: string;
+}
+
+/** The guards: refused unless --force. */
+export type HelperGuardCode = 'GUARD_BOOT_DISPLAY' | 'GUARD_ROOT_DISK' | 'GUARD_DEFAULT_ROUTE';
+
+/** One guard that applies to one function, with the evidence the helper read (shown in words in the dialog). */
+export interface HelperGuardHit {
+  code: HelperGuardCode;
+  address: PciAddress;
+  /** e.g. `boot_vga=1`, `/ is on sda1 (8:1)`, `default route via enp3s0`. */
+  evidence: string;
 }
 
 export interface HelperResult {
@@ -42,5 +61,9 @@ export interface HelperResult {
   devices: HelperDeviceChange[];
   /** Present with --dry-run: the exact writes, in order. */
   writes?: HelperWrite[];
+  /** Guards that apply to this run (also when --force let it through). Absent when none. */
+  guards?: HelperGuardHit[];
+  /** Kernel modules the run loaded (or, with --dry-run, would load). Absent when none. */
+  modules?: string[];
   error?: { code: HelperErrorCode; message: string };
 }

@@ -1,0 +1,352 @@
+/**
+ * The helper's verbs against a root directory: validate → plan → (guards) → write → verify → journal,
+ * rolling back every function of the run if any step fails. `cli.ts` calls this with root `/`; tests and
+ * the app's fixture mode call it with a fixture root and, in tests, a fake sysfs that reacts like the kernel.
+ *
+ * Per function (libvirt virpci's modern sequence, never `new_id`, which grabs every device with the same IDs):
+ *   bind-vfio  driver_override ← vfio-pci; DRIVER/unbind ← ADDR (if bound); drivers_probe ← ADDR; driver is vfio-pci?
+ *   restore    driver_override ← recorded override or "\n"; DRIVER/unbind ← ADDR; drivers_probe ← ADDR (if the
+ *              recorded driver is not "none"); driver is the recorded one?
+ *   unbind     driver_override ← "\n"; DRIVER/unbind ← ADDR; drivers_probe ← ADDR; driver is not vfio-pci?
+ * Writes go only to the run's functions' driver_override, their current driver's unbind, sys/bus/pci/drivers_probe
+ * and the journal: `checkedWrite` enforces that right before every write.
+ */
+import path from 'node:path';
+import type { HelperDeviceChange, HelperGuardHit, HelperResult, HelperVerb, HelperWrite } from '../../shared/model/helper';
+import { PCI_ADDRESS_RE } from '../../shared/model/pci';
+import { HelperError, errnoMessage, shown } from './errors';
+import { findGuards } from './guards';
+import type { HelperIo } from './io';
+import type { JournalEntry } from './journal';
+import { appendJournal, journalPath, readJournal, unrestoredBinds } from './journal';
+import type { FunctionState, HostPaths } from './sysfs';
+import { DRIVER_NAME_RE, currentDriver, groupMembers, hostPaths, hostView, isInside, readFunction, readOverride } from './sysfs';
+
+export const VFIO_DRIVER = 'vfio-pci';
+/** Loaded, in order, when sys/bus/pci/drivers/vfio-pci is missing. */
+export const VFIO_MODULES = ['vfio-pci', 'vfio_iommu_type1'] as const;
+/** The most functions one run may name (the IPC contract's limit too). */
+export const MAX_ADDRESSES = 64;
+
+export interface CoreRequest {
+  verb: HelperVerb;
+  addresses: readonly string[];
+  withGroup: boolean;
+  force: boolean;
+  dryRun: boolean;
+}
+
+export interface CoreDeps {
+  root: string;
+  io: HelperIo;
+  /** Who asked, for the journal. */
+  uid: number;
+  now?: () => Date;
+}
+
+type WriteStep = { kind: 'write'; step: 'driver_override' | 'unbind' | 'drivers_probe'; address: string; file: string; value: string };
+type VerifyStep = { kind: 'verify'; address: string; expect: { driver: string | null } | { not: string } };
+type Step = WriteStep | VerifyStep;
+
+interface Plan {
+  fns: FunctionState[];
+  steps: Step[];
+  /** Functions that have steps, or whose journal record is consumed (restore of an already-restored function). */
+  journaled: FunctionState[];
+  predicted: Map<string, string | null>;
+}
+
+/** Runs one verb. Never throws: every outcome is a HelperResult (see errors.ts for the exit code of each). */
+export function runCore(req: CoreRequest, deps: CoreDeps): HelperResult {
+  let stage: { fns: FunctionState[]; guards: HelperGuardHit[]; predicted?: Map<string, string | null> } = { fns: [], guards: [] };
+  try {
+    const paths = hostPaths(deps.root, deps.io);
+    const fns = resolveFunctions(paths, deps.io, req);
+    stage = { fns, guards: [] };
+    const journal = journalPath(paths.rootReal);
+    const records = req.verb === 'restore' ? unrestoredBinds(readJournal(deps.io, journal)) : new Map<string, JournalEntry>();
+    const plan = planRun(paths, req.verb, fns, records);
+    const guarded = fns.filter((f) => plan.steps.some((s) => s.address === f.address) && (req.verb === 'bind-vfio' || (f.driver !== null && f.driver !== VFIO_DRIVER)));
+    const guards = findGuards(paths, deps.io, guarded);
+    stage = { fns, guards, predicted: plan.predicted };
+    const first = guards[0];
+    if (first && !req.force) {
+      const words = guards.map((g) => `${g.address}: ${g.evidence}`).join('; ');
+      throw new HelperError(first.code, `refused to move a function the host depends on (${words}); --force overrides`);
+    }
+    const modules = req.verb === 'bind-vfio' && plan.steps.length > 0 && !deps.io.exists(path.join(paths.drivers, VFIO_DRIVER)) ? [...VFIO_MODULES] : [];
+    if (req.dryRun) {
+      if (modules.length > 0 && !deps.io.canLoadModule(VFIO_DRIVER)) throw moduleError('cannot be loaded on this root');
+      return {
+        ok: true,
+        changed: false,
+        devices: changes(fns, (f) => plan.predicted.get(f.address) ?? f.driver),
+        writes: plan.steps.filter((s): s is WriteStep => s.kind === 'write').map((s): HelperWrite => ({ path: hostView(paths, s.file), value: s.value })),
+        ...extras(guards, modules),
+      };
+    }
+    loadModules(paths, deps.io, modules);
+    const executed = execute(paths, deps.io, plan, fns);
+    const now = (deps.now ?? (() => new Date()))().toISOString();
+    const after = new Map(fns.map((f) => [f.address, currentDriver(paths, deps.io, f.address)]));
+    const entries: JournalEntry[] = plan.journaled.map((f) => ({
+      time: now,
+      uid: deps.uid,
+      verb: req.verb,
+      address: f.address,
+      before: f.driver,
+      after: after.get(f.address) ?? null,
+      driverOverrideBefore: f.driverOverride,
+    }));
+    try {
+      checkJournalPath(paths, deps.io, journal);
+      appendJournal(deps.io, journal, entries);
+    } catch (err) {
+      const failure = err instanceof HelperError ? err : new HelperError('JOURNAL_FAILED', errnoMessage(err));
+      return rollbackAndReport(paths, deps.io, executed, fns, failure, guards);
+    }
+    return { ok: true, changed: executed.length > 0, devices: changes(fns, (f) => after.get(f.address) ?? null), ...extras(guards, modules) };
+  } catch (err) {
+    if (err instanceof RunFailure) return rollbackAndReport(err.paths, deps.io, err.touched, stage.fns, err.error, stage.guards);
+    const error = err instanceof HelperError ? err : new HelperError('INTERNAL', `unexpected: ${errnoMessage(err)}`);
+    return {
+      ok: false,
+      changed: false,
+      devices: changes(stage.fns, (f) => stage.predicted?.get(f.address) ?? f.driver),
+      ...extras(stage.guards, []),
+      error: { code: error.code, message: error.message },
+    };
+  }
+}
+
+/** Validates the named addresses and completes or checks their IOMMU groups. Sorted by address. */
+function resolveFunctions(paths: HostPaths, io: HelperIo, req: CoreRequest): FunctionState[] {
+  if (req.addresses.length === 0) throw new HelperError('USAGE', 'name at least one PCI address');
+  if (req.addresses.length > MAX_ADDRESSES) throw new HelperError('USAGE', `at most ${MAX_ADDRESSES} addresses per run`);
+  for (const a of req.addresses) {
+    if (!PCI_ADDRESS_RE.test(a)) throw new HelperError('INVALID_ADDRESS', `${shown(a)} is not a PCI address like 0000:01:00.0 (lower-case hex)`);
+  }
+  const named = new Map<string, FunctionState>();
+  for (const a of new Set(req.addresses)) named.set(a, readFunction(paths, io, a));
+  for (const f of named.values()) {
+    if (f.isBridge) throw new HelperError('BRIDGE', `${f.address} is a bridge (class ${f.classCode}): bridges stay with the host`);
+    if (f.iommuGroup === null) throw new HelperError('NO_IOMMU_GROUP', `${f.address} has no IOMMU group: is the IOMMU enabled (intel_iommu=on / amd_iommu)?`);
+  }
+  const all = new Map(named);
+  const missing: string[] = [];
+  for (const group of new Set([...named.values()].map((f) => f.iommuGroup!))) {
+    for (const member of groupMembers(paths, io, group)) {
+      if (all.has(member)) continue;
+      const f = readFunction(paths, io, member);
+      if (f.isBridge) continue;
+      if (f.iommuGroup !== group) throw new HelperError('READ_FAILED', `${member} is listed in IOMMU group ${group} but links to ${String(f.iommuGroup)}`);
+      if (req.withGroup) all.set(member, f);
+      else missing.push(`${member} (group ${group})`);
+    }
+  }
+  if (missing.length > 0) {
+    throw new HelperError('GROUP_INCOMPLETE', `a whole IOMMU group moves together: also name ${missing.join(', ')}, or pass --with-group`);
+  }
+  return [...all.values()].sort((a, b) => (a.address < b.address ? -1 : 1));
+}
+
+/** The steps of the run, in order, without touching anything: what --dry-run prints. */
+function planRun(paths: HostPaths, verb: HelperVerb, fns: FunctionState[], records: Map<string, JournalEntry>): Plan {
+  const steps: Step[] = [];
+  const journaled: FunctionState[] = [];
+  const predicted = new Map<string, string | null>();
+  const override = (f: FunctionState, value: string): Step => ({ kind: 'write', step: 'driver_override', address: f.address, file: path.join(f.dir, 'driver_override'), value });
+  const unbind = (f: FunctionState): Step[] =>
+    f.driver === null ? [] : [{ kind: 'write', step: 'unbind', address: f.address, file: path.join(paths.drivers, f.driver, 'unbind'), value: f.address }];
+  const probe = (f: FunctionState): Step => ({ kind: 'write', step: 'drivers_probe', address: f.address, file: path.join(paths.busPci, 'drivers_probe'), value: f.address });
+
+  if (verb === 'restore') {
+    const unrecorded = fns.filter((f) => !records.has(f.address)).map((f) => f.address);
+    if (unrecorded.length > 0) {
+      throw new HelperError('NOT_RECORDED', `no bind of ${unrecorded.join(', ')} in the journal to restore; \`unbind\` returns a function to the driver the kernel picks`);
+    }
+  }
+  for (const f of fns) {
+    const mine: Step[] = [];
+    switch (verb) {
+      case 'bind-vfio':
+        predicted.set(f.address, VFIO_DRIVER);
+        if (f.driver === VFIO_DRIVER) break;
+        mine.push(override(f, VFIO_DRIVER), ...unbind(f), probe(f), { kind: 'verify', address: f.address, expect: { driver: VFIO_DRIVER } });
+        break;
+      case 'restore': {
+        const r = records.get(f.address)!;
+        predicted.set(f.address, r.before);
+        if (f.driver === r.before && f.driverOverride === r.driverOverrideBefore) {
+          journaled.push(f); // already back: consume the record
+          break;
+        }
+        mine.push(override(f, r.driverOverrideBefore ?? '\n'));
+        if (f.driver !== r.before) {
+          mine.push(...unbind(f));
+          if (r.before !== null) mine.push(probe(f));
+        }
+        mine.push({ kind: 'verify', address: f.address, expect: { driver: r.before } });
+        break;
+      }
+      case 'unbind':
+        predicted.set(f.address, f.driverOverride === null && f.driver !== VFIO_DRIVER ? f.driver : null);
+        if (f.driverOverride === null && f.driver !== null && f.driver !== VFIO_DRIVER) break; // already the kernel's pick
+        if (f.driverOverride !== null) mine.push(override(f, '\n'));
+        mine.push(...unbind(f), probe(f), { kind: 'verify', address: f.address, expect: { not: VFIO_DRIVER } });
+        break;
+    }
+    if (mine.length > 0) journaled.push(f);
+    steps.push(...mine);
+  }
+  return { fns, steps, journaled, predicted };
+}
+
+/** Thrown out of `execute` with what had been touched, so the caller rolls it back. */
+class RunFailure extends Error {
+  constructor(
+    readonly paths: HostPaths,
+    readonly touched: FunctionState[],
+    readonly error: HelperError,
+  ) {
+    super(error.message);
+  }
+}
+
+/** Runs the steps in order; returns the functions touched (in order). On failure throws RunFailure. */
+function execute(paths: HostPaths, io: HelperIo, plan: Plan, fns: FunctionState[]): FunctionState[] {
+  const touched: FunctionState[] = [];
+  for (const step of plan.steps) {
+    const f = fns.find((x) => x.address === step.address)!;
+    if (!touched.includes(f)) touched.push(f);
+    try {
+      if (step.kind === 'write') {
+        checkedWrite(paths, io, fns, step.file, step.value);
+      } else {
+        const now = currentDriver(paths, io, step.address);
+        const good = 'driver' in step.expect ? now === step.expect.driver : now !== step.expect.not;
+        if (!good) {
+          const wanted = 'driver' in step.expect ? (step.expect.driver ?? 'no driver') : `not ${step.expect.not}`;
+          throw new Error(`driver is ${now ?? 'none'}, expected ${wanted}`);
+        }
+      }
+    } catch (err) {
+      const what = step.kind === 'write' ? `writing ${shown(step.value)} to ${hostView(paths, step.file)}` : 'checking the driver link';
+      const code = err instanceof HelperError && err.code === 'UNSAFE_PATH' ? 'UNSAFE_PATH' : 'WRITE_FAILED';
+      const name = step.kind === 'write' ? step.step : 'verify';
+      throw new RunFailure(paths, touched, new HelperError(code, `step ${name} failed for ${step.address} (${what}): ${errnoMessage(err)}`));
+    }
+  }
+  return touched;
+}
+
+/**
+ * Puts each touched function back where it was (in reverse order): pin driver_override to the old driver so the
+ * probe picks exactly it, unbind what is there now, probe, then put the old driver_override back.
+ */
+function rollbackAndReport(paths: HostPaths, io: HelperIo, touched: FunctionState[], fns: FunctionState[], failure: HelperError, guards: HelperGuardHit[]): HelperResult {
+  const left: string[] = [];
+  for (const f of [...touched].reverse()) {
+    try {
+      const now = currentDriver(paths, io, f.address);
+      if (now !== f.driver) {
+        checkedWrite(paths, io, fns, path.join(f.dir, 'driver_override'), f.driver ?? '\n');
+        if (now !== null) checkedWrite(paths, io, fns, path.join(paths.drivers, now, 'unbind'), f.address);
+        if (f.driver !== null) checkedWrite(paths, io, fns, path.join(paths.busPci, 'drivers_probe'), f.address);
+      }
+      if (readOverride(io, f.dir, f.address) !== f.driverOverride) checkedWrite(paths, io, fns, path.join(f.dir, 'driver_override'), f.driverOverride ?? '\n');
+      const back = currentDriver(paths, io, f.address);
+      if (back !== f.driver) throw new Error(`driver is ${back ?? 'none'}, was ${f.driver ?? 'none'}`);
+    } catch (err) {
+      left.push(`${f.address} (${errnoMessage(err)})`);
+    }
+  }
+  const devices = changes(fns, (f) => safeDriver(paths, io, f));
+  if (left.length > 0) {
+    return {
+      ok: false,
+      changed: true,
+      devices,
+      ...extras(guards, []),
+      error: { code: 'ROLLBACK_INCOMPLETE', message: `${failure.message}; rollback could not restore ${left.join(', ')}` },
+    };
+  }
+  const done = touched.length > 0 ? `; rolled back ${touched.map((f) => f.address).join(', ')}` : '';
+  return { ok: false, changed: false, devices, ...extras(guards, []), error: { code: failure.code, message: failure.message + done } };
+}
+
+/**
+ * The allowlist, checked right before every write: the file's directory is resolved and must be
+ *   - a run function's device directory, file `driver_override`, value a driver name or "\n";
+ *   - sys/bus/pci/drivers/NAME where NAME is the current driver of the function written, file `unbind`;
+ *   - sys/bus/pci itself, file `drivers_probe`, value a run function's address.
+ */
+export function checkedWrite(paths: HostPaths, io: HelperIo, fns: readonly FunctionState[], file: string, value: string): void {
+  const base = path.basename(file);
+  const dir = io.realpath(path.dirname(file));
+  const target = path.join(dir, base);
+  const refuse = (why: string) => {
+    throw new HelperError('UNSAFE_PATH', `write to ${hostView(paths, target)} refused: ${why}`);
+  };
+  if (!isInside(target, paths.sysDevices) && !isInside(target, paths.busPci)) refuse('outside sys/devices and sys/bus/pci');
+  if (io.isSymlink(target)) refuse('it is a symbolic link');
+  if (base === 'driver_override') {
+    if (!fns.some((f) => f.dir === dir)) refuse('not a function of this run');
+    if (value !== '\n' && !DRIVER_NAME_RE.test(value)) refuse(`bad value ${shown(value)}`);
+  } else if (base === 'unbind') {
+    const f = fns.find((x) => x.address === value);
+    if (!f) refuse(`value ${shown(value)} is not a function of this run`);
+    if (path.dirname(dir) !== paths.drivers) refuse('not a PCI driver directory');
+    const now = currentDriver(paths, io, value);
+    if (now === null || path.join(paths.drivers, now) !== dir) refuse(`${value} is not bound to ${path.basename(dir)}`);
+  } else if (base === 'drivers_probe') {
+    if (dir !== paths.busPci) refuse('not sys/bus/pci/drivers_probe');
+    if (!fns.some((x) => x.address === value)) refuse(`value ${shown(value)} is not a function of this run`);
+  } else {
+    refuse('not an allowed file');
+  }
+  io.writeAttr(target, value);
+}
+
+/** The journal must stay at ROOT/var/lib/vfio-pilot: no symlinked component may move it elsewhere. */
+function checkJournalPath(paths: HostPaths, io: HelperIo, journal: string): void {
+  let p = path.dirname(journal);
+  while (!io.exists(p) && p !== paths.rootReal) p = path.dirname(p);
+  const real = io.realpath(p);
+  const expected = path.join(paths.rootReal, path.relative(paths.rootReal, p));
+  if (real !== expected) throw new HelperError('UNSAFE_PATH', `the journal directory ${hostView(paths, p)} resolves to ${real}`);
+}
+
+function loadModules(paths: HostPaths, io: HelperIo, modules: readonly string[]): void {
+  if (modules.length === 0) return;
+  if (!io.canLoadModule(VFIO_DRIVER)) throw moduleError('cannot be loaded on this root');
+  for (const m of modules) {
+    try {
+      io.loadModule(m);
+    } catch (err) {
+      throw moduleError(`modprobe ${m} failed: ${errnoMessage(err)}`);
+    }
+  }
+  if (!io.exists(path.join(paths.drivers, VFIO_DRIVER))) throw moduleError('loaded, but sys/bus/pci/drivers/vfio-pci did not appear');
+}
+
+function moduleError(why: string): HelperError {
+  return new HelperError('MODULE_LOAD_FAILED', `vfio-pci is not loaded and ${why}`);
+}
+
+function changes(fns: readonly FunctionState[], after: (f: FunctionState) => string | null): HelperDeviceChange[] {
+  return fns.map((f) => ({ address: f.address, before: f.driver, after: after(f) }));
+}
+
+function extras(guards: HelperGuardHit[], modules: string[]): Pick<HelperResult, 'guards' | 'modules'> {
+  return { ...(guards.length > 0 ? { guards } : {}), ...(modules.length > 0 ? { modules } : {}) };
+}
+
+function safeDriver(paths: HostPaths, io: HelperIo, f: FunctionState): string | null {
+  try {
+    return currentDriver(paths, io, f.address);
+  } catch {
+    return null;
+  }
+}
+

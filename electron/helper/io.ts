@@ -1,0 +1,99 @@
+/**
+ * The helper's only access to the host: a small injectable I/O surface, so tests can put a fake sysfs that
+ * reacts like the kernel (test/helper/fake-kernel.ts, after libvirt's tests/virpcimock.c) behind the same core.
+ * The real implementation below is plain synchronous fs calls under the root: nothing here decides anything.
+ */
+import { closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { execaSync } from 'execa';
+
+export interface HelperIo {
+  readFile(file: string): string;
+  /** One write(2) to an existing attribute file, like `echo -n VALUE > FILE`; never creates, never follows a final symlink. */
+  writeAttr(file: string, value: string): void;
+  readlink(link: string): string;
+  /** True if the path exists (following links). */
+  exists(file: string): boolean;
+  /** True if the path itself is a symbolic link (not followed). */
+  isSymlink(file: string): boolean;
+  list(dir: string): string[];
+  realpath(file: string): string;
+  /** Appends to the journal: creates the directory 0700 and the file 0600, refuses symlinks, fsyncs. */
+  appendDurable(file: string, text: string): void;
+  /** Whether `loadModule` can work here (the real host: `/` with modprobe present). */
+  canLoadModule(name: string): boolean;
+  /** Loads a kernel module; throws if it cannot. */
+  loadModule(name: string): void;
+}
+
+/** Where modprobe lives on the distributions we support; fixed paths, never $PATH (pkexec resets it anyway). */
+const MODPROBE_PATHS = ['/usr/sbin/modprobe', '/sbin/modprobe', '/usr/bin/modprobe'];
+
+/** The real host I/O. Modules are loaded only when the root is `/`: a fixture root cannot load kernel modules. */
+export function createRealIo(root: string): HelperIo {
+  const modprobe = () => MODPROBE_PATHS.find((p) => existsSync(p));
+  return {
+    readFile: (file) => readFileSync(file, 'utf8'),
+    writeAttr: (file, value) => {
+      const fd = openSync(file, constants.O_WRONLY | constants.O_TRUNC | constants.O_NOFOLLOW);
+      try {
+        const buf = Buffer.from(value, 'utf8');
+        const n = writeSync(fd, buf, 0, buf.length);
+        if (n !== buf.length) throw new Error(`short write (${n} of ${buf.length} bytes)`);
+      } finally {
+        closeSync(fd);
+      }
+    },
+    readlink: (link) => readlinkSync(link),
+    exists: (file) => existsSync(file),
+    isSymlink: (file) => {
+      try {
+        return lstatSync(file).isSymbolicLink();
+      } catch {
+        return false;
+      }
+    },
+    list: (dir) => readdirSync(dir),
+    realpath: (file) => realpathSync(file),
+    appendDurable: (file, text) => appendDurable(file, text),
+    canLoadModule: () => path.resolve(root) === '/' && modprobe() !== undefined,
+    loadModule: (name) => {
+      const bin = modprobe();
+      if (path.resolve(root) !== '/' || bin === undefined) throw new Error(`cannot load ${name}: not the real host or no modprobe`);
+      // Fixed argv, no shell; the module name comes from the helper's own constant list.
+      execaSync(bin, [name], { timeout: 60_000, stdin: 'ignore' });
+    },
+  };
+}
+
+/** Append + fsync, creating the directory (0700) and file (0600) if needed; a symlink anywhere at the end is refused. */
+export function appendDurable(file: string, text: string): void {
+  const dir = path.dirname(file);
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fsyncDir(path.dirname(dir));
+  }
+  if (lstatSync(dir).isSymbolicLink() || !lstatSync(dir).isDirectory()) throw new Error(`${dir} is not a plain directory`);
+  const fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  try {
+    const buf = Buffer.from(text, 'utf8');
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  fsyncDir(dir);
+}
+
+function fsyncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+    fsyncSync(fd);
+  } catch {
+    // Best effort: some filesystems refuse fsync on directories; the file itself was fsynced.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
