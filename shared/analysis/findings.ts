@@ -163,7 +163,7 @@ function groupMembers(groups: IommuGroup[], byAddress: Map<PciAddress, PciDevice
   for (const g of groups) {
     members.set(
       g.id,
-      g.devices.map((a) => byAddress.get(a)).filter((d): d is PciDevice => d !== undefined),
+      [...g.devices].sort().map((a) => byAddress.get(a)).filter((d): d is PciDevice => d !== undefined),
     );
   }
   return members;
@@ -385,7 +385,9 @@ export function compareFindings(a: Finding, b: Finding): number {
 
 /** Every finding for one reading of the host, sorted by compareFindings. */
 export function analyse(input: AnalysisInput): Finding[] {
-  const { host, devices, groups } = input;
+  const { host, groups } = input;
+  // Address order everywhere, so lists inside messages do not depend on the order the reader found things in.
+  const devices = [...input.devices].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
   const byAddress = new Map(devices.map((d) => [d.address, d]));
   const members = groupMembers(groups, byAddress);
   return [
