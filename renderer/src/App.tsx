@@ -1,0 +1,153 @@
+/** The app shell: left rail (screens in the order of the job), host header, the current screen. */
+import { useEffect, useState } from 'react';
+import { useInventory, inventoryStore } from './stores/app';
+import { selectDevicesStatus, type ScreenStatus } from './stores/inventory';
+import { Icon } from './components/Icon';
+import { DevicesScreen } from './features/devices/DevicesScreen';
+
+type ScreenId = 'devices';
+
+interface ScreenEntry {
+  id: ScreenId;
+  label: string;
+}
+
+// Only screens that work are listed; Readiness, Topology, Boot and VMs join here in that order.
+const SCREENS: ScreenEntry[] = [{ id: 'devices', label: 'Devices' }];
+
+const STATUS_WORDS: Record<ScreenStatus, string> = {
+  ok: 'ok',
+  attention: 'needs attention',
+  blocked: 'blocked',
+  unknown: 'not read yet',
+};
+
+function StatusDot({ status }: { status: ScreenStatus }) {
+  const icon = status === 'ok' ? 'ok' : status === 'attention' ? 'warning' : status === 'blocked' ? 'error' : 'info';
+  return (
+    <span className={`rail-status status-${status}`}>
+      <Icon name={icon} />
+      <span>{STATUS_WORDS[status]}</span>
+    </span>
+  );
+}
+
+function Rail({ current, onGo }: { current: ScreenId; onGo(id: ScreenId): void }) {
+  const devicesStatus = useInventory(selectDevicesStatus);
+  const statusOf: Record<ScreenId, ScreenStatus> = { devices: devicesStatus };
+  return (
+    <nav className="rail" aria-label="Screens">
+      <div className="brand">
+        <Icon name="vm" />
+        <span>vfio-pilot</span>
+      </div>
+      <ul>
+        {SCREENS.map((s) => (
+          <li key={s.id}>
+            <a
+              href={`#/${s.id}`}
+              aria-current={s.id === current ? 'page' : undefined}
+              onClick={(e) => {
+                e.preventDefault();
+                onGo(s.id);
+              }}
+            >
+              <span className="rail-label">{s.label}</span>
+              <StatusDot status={statusOf[s.id]} />
+            </a>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
+
+function HostHeader() {
+  const inventory = useInventory((s) => s.inventory);
+  const loading = useInventory((s) => s.loading);
+  const loadedAt = useInventory((s) => s.loadedAt);
+  const host = inventory?.host;
+  const virt = host?.cpu.virtualization;
+  return (
+    <header className="host-header" aria-label="Host">
+      {host ? (
+        <dl className="host-facts">
+          <div>
+            <dt>Host</dt>
+            <dd className="hostname">{host.hostname ?? 'unknown host'}</dd>
+          </div>
+          <div>
+            <dt>Kernel</dt>
+            <dd className="mono">{host.kernelRelease ?? 'unknown'}</dd>
+          </div>
+          <div className="cpu-fact">
+            <dt>CPU</dt>
+            <dd className="ellipsis" title={host.cpu.modelName ?? undefined}>
+              {host.cpu.modelName ?? host.cpu.vendorId ?? 'unknown'} · {host.cpu.logicalCpus} threads
+              {virt ? ` · ${virt === 'vmx' ? 'VT-x' : 'AMD-V'}` : ' · no VT-x/AMD-V'}
+            </dd>
+          </div>
+          <div>
+            <dt>IOMMU</dt>
+            <dd>
+              {host.iommuGroupsPresent ? (
+                <span className="pill pill-vm">
+                  <Icon name="ok" />
+                  <span>IOMMU on</span>
+                </span>
+              ) : (
+                <span className="pill pill-critical">
+                  <Icon name="error" />
+                  <span>IOMMU off</span>
+                </span>
+              )}
+            </dd>
+          </div>
+        </dl>
+      ) : (
+        <span className="muted">{loading ? 'Reading the host…' : 'Host not read'}</span>
+      )}
+      <div className="header-actions">
+        {loadedAt !== null ? (
+          <span className="muted" title={new Date(loadedAt).toLocaleString()}>
+            Read at {new Date(loadedAt).toLocaleTimeString()}
+          </span>
+        ) : null}
+        <button type="button" onClick={() => void inventoryStore.getState().refresh()} disabled={loading} aria-busy={loading}>
+          <Icon name="refresh" className={loading ? 'spin' : undefined} />
+          <span>{loading ? 'Refreshing…' : 'Refresh'}</span>
+        </button>
+      </div>
+    </header>
+  );
+}
+
+function screenFromHash(): ScreenId {
+  const id = window.location.hash.replace(/^#\//, '');
+  return SCREENS.find((s) => s.id === id)?.id ?? 'devices';
+}
+
+export function App() {
+  const [screen, setScreen] = useState<ScreenId>(screenFromHash);
+
+  useEffect(() => {
+    const store = inventoryStore.getState();
+    void store.refresh();
+    return store.watchHost();
+  }, []);
+
+  function go(id: ScreenId) {
+    window.history.replaceState(window.history.state, '', `#/${id}`);
+    setScreen(id);
+  }
+
+  return (
+    <div className="app">
+      <Rail current={screen} onGo={go} />
+      <div className="app-main">
+        <HostHeader />
+        <main className="screen">{screen === 'devices' ? <DevicesScreen /> : null}</main>
+      </div>
+    </div>
+  );
+}

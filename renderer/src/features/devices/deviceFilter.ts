@@ -1,0 +1,54 @@
+/**
+ * The Devices filter: one text box that matches names, IDs, addresses, drivers and finding codes.
+ * Pure so it can be unit-tested and reused by any other screen that lists PCI functions.
+ */
+import type { Finding, PciDevice } from '../../../../shared/model';
+
+/** A parsed filter: lower-case terms that must all match (AND), or a request for one group. */
+export interface DeviceQuery {
+  terms: string[];
+  /** Set when the text names a group (`group 14`, `group:14`, `iommu group 14`): the whole group matches. */
+  groupId: number | null;
+}
+
+const GROUP_QUERY_RE = /^(?:iommu\s*)?group[\s:#]*(\d+)$/;
+
+/** Splits the filter box text into terms; empty text means "everything matches". */
+export function parseDeviceQuery(text: string): DeviceQuery {
+  const normalised = text.trim().toLowerCase().replace(/\s+/g, ' ');
+  const group = GROUP_QUERY_RE.exec(normalised);
+  if (group?.[1] !== undefined) return { terms: [], groupId: Number(group[1]) };
+  return { terms: normalised === '' ? [] : normalised.split(' '), groupId: null };
+}
+
+export function isEmptyQuery(query: DeviceQuery): boolean {
+  return query.terms.length === 0 && query.groupId === null;
+}
+
+/** Every string a term may match for one function, lower-cased. */
+export function searchableText(device: PciDevice, findings: readonly Finding[]): string[] {
+  const fields: (string | null)[] = [
+    device.address,
+    // `01:00.0`, the spelling lspci prints without -D
+    device.address.slice(5),
+    `${device.vendorId}:${device.deviceId}`,
+    device.subsystemVendorId && device.subsystemDeviceId ? `${device.subsystemVendorId}:${device.subsystemDeviceId}` : null,
+    device.vendorName,
+    device.deviceName,
+    device.subsystemVendorName,
+    device.subsystemName,
+    device.className,
+    device.classCode.slice(0, 4),
+    device.driver ?? 'no driver',
+    device.driverOverride,
+    ...findings.map((f) => f.code),
+  ];
+  return fields.filter((f): f is string => f !== null && f !== '').map((f) => f.toLowerCase());
+}
+
+/** Whether one function matches every term of the query (group queries are decided by the caller). */
+export function deviceMatches(query: DeviceQuery, device: PciDevice, findings: readonly Finding[]): boolean {
+  if (query.terms.length === 0) return true;
+  const haystack = searchableText(device, findings);
+  return query.terms.every((term) => haystack.some((field) => field.includes(term)));
+}

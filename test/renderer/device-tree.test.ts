@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { buildDeviceTree, rowIdForFinding, UNGROUPED_ID, worseSeverity } from '../../renderer/src/features/devices/deviceTree';
+import { iommuOffInventory, sampleInventory } from './sample-inventory';
+
+describe('buildDeviceTree', () => {
+  const inv = sampleInventory();
+
+  it('makes one row per IOMMU group, sorted by id, with every function under its group', () => {
+    const tree = buildDeviceTree(inv);
+    expect(tree.groups.map((g) => g.groupId)).toEqual([1, 14, 15, 16, 20]);
+    expect(tree.totalGroups).toBe(5);
+    expect(tree.shownFunctions).toBe(inv.devices.length);
+    const g16 = tree.groups.find((g) => g.groupId === 16)!;
+    expect(g16.subRows.map((r) => r.id)).toEqual(['0000:00:02.0', '0000:03:00.0', '0000:04:00.0']);
+    expect(g16.isolation).toBe('shared');
+    expect(g16.functionCount).toBe(3);
+  });
+
+  it('names a group after its display function and collects its NUMA nodes', () => {
+    const g14 = buildDeviceTree(inv).groups.find((g) => g.groupId === 14)!;
+    expect(g14.title).toBe('TU102 [GeForce RTX 2080 Ti]');
+    expect(g14.numaNodes).toEqual([0]);
+  });
+
+  it('attaches findings to their function and group, and rolls up the worst severity', () => {
+    const tree = buildDeviceTree(inv);
+    const g20 = tree.groups.find((g) => g.groupId === 20)!;
+    expect(g20.subRows[0]!.findings.map((f) => f.code)).toEqual(['BOOT_VGA']);
+    expect(g20.worstSeverity).toBe('error');
+    const g16 = tree.groups.find((g) => g.groupId === 16)!;
+    expect(g16.findings.map((f) => f.code)).toEqual(['GROUP_SHARED']);
+    expect(g16.worstSeverity).toBe('warning');
+    expect(tree.groups.find((g) => g.groupId === 14)!.worstSeverity).toBeNull();
+  });
+
+  it('keeps groups with a match, showing only their matching functions', () => {
+    const tree = buildDeviceTree(inv, '10f7');
+    expect(tree.groups.map((g) => g.groupId)).toEqual([14, 15]);
+    expect(tree.groups.every((g) => g.subRows.length === 1 && g.functionCount === 2)).toBe(true);
+    expect(tree.shownFunctions).toBe(2);
+  });
+
+  it('shows a whole group when the filter names it, and nothing when nothing matches', () => {
+    expect(buildDeviceTree(inv, 'group 16').groups.map((g) => [g.groupId, g.subRows.length])).toEqual([[16, 3]]);
+    expect(buildDeviceTree(inv, 'no-such-thing').groups).toEqual([]);
+  });
+
+  it('lets group-level words (verdict, group finding codes) combine with function terms', () => {
+    expect(buildDeviceTree(inv, 'shared').groups.map((g) => g.groupId)).toEqual([16]);
+    const tree = buildDeviceTree(inv, 'shared ethernet');
+    expect(tree.groups.map((g) => g.subRows.map((r) => r.id))).toEqual([['0000:03:00.0']]);
+  });
+
+  it('puts functions without an IOMMU group into one ungrouped bucket', () => {
+    const tree = buildDeviceTree(iommuOffInventory());
+    expect(tree.groups).toHaveLength(1);
+    expect(tree.groups[0]!.id).toBe(UNGROUPED_ID);
+    expect(tree.groups[0]!.isolation).toBeNull();
+    expect(tree.groups[0]!.subRows).toHaveLength(iommuOffInventory().devices.length);
+  });
+
+  it('skips group members the device list does not have, instead of inventing rows', () => {
+    const broken = { ...inv, groups: inv.groups.map((g) => (g.id === 14 ? { ...g, devices: [...g.devices, '0000:99:00.0'] } : g)) };
+    expect(buildDeviceTree(broken).groups.find((g) => g.groupId === 14)!.subRows).toHaveLength(2);
+  });
+});
+
+describe('rowIdForFinding', () => {
+  const inv = sampleInventory();
+  it('points a function finding at its group and function, a group finding at its group, a host finding nowhere', () => {
+    expect(rowIdForFinding(inv, inv.findings[0]!)).toEqual({ groupRowId: 'group:20', functionRowId: '0000:05:00.0' });
+    expect(rowIdForFinding(inv, inv.findings[1]!)).toEqual({ groupRowId: 'group:16', functionRowId: null });
+    expect(rowIdForFinding(inv, inv.findings[2]!)).toBeNull();
+  });
+});
+
+describe('worseSeverity', () => {
+  it('orders error > warning > info > none', () => {
+    expect(worseSeverity(null, 'info')).toBe('info');
+    expect(worseSeverity('warning', 'info')).toBe('warning');
+    expect(worseSeverity('warning', 'error')).toBe('error');
+    expect(worseSeverity(null, null)).toBeNull();
+  });
+});
