@@ -291,8 +291,8 @@ function resetQuirkFinding(d: PciDevice, q: QuirkMatch, modules: string[] | null
   const state = q.kind === 'vendor_reset' ? vendorResetState(d, modules) : null;
   const possible = q.caveat === null ? '' : ` (Possible match: ${q.caveat}.)`;
   const body = state
-    ? `${d.address} is ${q.name}, which needs vendor-reset to reset: ${state.note}.`
-    : `${d.address} is ${q.name}: ${q.meaning}. ${capitalise(q.advice)}.`;
+    ? `${d.address} \u2014 ${q.name} \u2014 needs vendor-reset to reset: ${state.note}.`
+    : `${d.address} \u2014 ${q.name}: ${q.meaning}. ${capitalise(q.advice)}.`;
   return {
     code: 'RESET_QUIRK',
     severity: state?.severity ?? q.severity,
@@ -337,7 +337,7 @@ function noFlrFindings(devices: PciDevice[]): Finding[] {
         `${busOf(d.address)} at once` +
         (sameBus.length > 0
           ? `, here also ${listWords(sameBus.map(describe))}: those must go to the same VM or the reset is refused.`
-          : ' (only this card is there, so that is fine).');
+          : ' (only this card is on that bus, so nothing else is affected).');
     } else if (first === 'pm') {
       severity = 'warning';
       message =

@@ -146,7 +146,7 @@ export const QUIRK_TABLE: readonly QuirkRule[] = [
   {
     // The kernel tests (device & 0xffc0) == 0x2340, which is exactly this range.
     kind: 'no_bus_reset', vendors: ['10de'], source: 'linux', devices: { from: '2340', to: '237f' },
-    name: 'NVIDIA GPUs 2340-237f', detail: 'the kernel refuses a secondary bus reset for these GPUs',
+    name: 'NVIDIA GPU with a device ID in 2340-237f', detail: 'the kernel refuses a secondary bus reset for these GPUs',
   },
   {
     kind: 'no_bus_reset', vendors: ['168c'], source: 'linux', devices: ids('0030', '0032', '0033', '0034', '003c', '003e'),
@@ -164,7 +164,7 @@ export const QUIRK_TABLE: readonly QuirkRule[] = [
   // --- no_pm_reset: Linux drivers/pci/quirks.c (v6.18.14), quirk_no_pm_reset ---
   {
     kind: 'no_pm_reset', vendors: ['1002'], source: 'linux', devices: 'any', classPrefix: '0300', notOnRootBus: true,
-    name: 'AMD/ATI VGA controllers',
+    name: 'AMD/ATI VGA controller',
     detail: 'the D3hot->D0 transition is advertised as a reset but does nothing, so the kernel does not use it',
   },
   {
@@ -195,7 +195,7 @@ export const QUIRK_TABLE: readonly QuirkRule[] = [
   },
   {
     kind: 'device_specific_reset', vendors: ['1425'], source: 'linux', devices: 'any',
-    name: 'Chelsio T4 and later adapters', detail: 'the generic Chelsio reset handler',
+    name: 'Chelsio T4 or later adapter', detail: 'the generic Chelsio reset handler',
     caveat: 'the kernel applies it to T4 and later chips only',
   },
   {
@@ -206,7 +206,7 @@ export const QUIRK_TABLE: readonly QuirkRule[] = [
   // --- d3hot_delay: Linux drivers/pci/quirks.c (v6.18.14) ---
   {
     kind: 'd3hot_delay', vendors: ['10de'], source: 'linux', devices: 'any', classPrefix: '0403',
-    name: 'NVIDIA GPU HD audio functions', detail: 'the kernel waits 20 ms after D3hot->D0',
+    name: 'NVIDIA GPU HD audio function', detail: 'the kernel waits 20 ms after D3hot->D0',
   },
   {
     kind: 'd3hot_delay', vendors: ['1002'], source: 'linux', devices: ids('6741'), subsystem: { vendorId: '106b', deviceId: '00e2' },
@@ -266,7 +266,7 @@ export const QUIRK_TABLE: readonly QuirkRule[] = [
   // --- nvidia_hda_enable: Linux drivers/pci/quirks.c (v6.18.14), quirk_nvidia_hda (device >= 08a0, GeForce 320M) ---
   {
     kind: 'nvidia_hda_enable', vendors: ['10de'], source: 'linux', devices: { from: '08a0', to: 'ffff' }, classPrefix: '03',
-    name: 'NVIDIA GPUs from the GeForce 320M on',
+    name: 'NVIDIA GPU from the GeForce 320M on',
     detail: 'the kernel switches on the HD audio function the firmware may hide, so the card becomes multi-function',
   },
 ];
