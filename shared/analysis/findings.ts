@@ -371,15 +371,31 @@ function readErrorFindings(devices: PciDevice[]): Finding[] {
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
-const collator = new Intl.Collator('en', { numeric: true });
 
-/** Deterministic order: severity, then code, then subject (host-wide first; group:9 before group:10), then message. */
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Host-wide (null) first, then PCI addresses, then groups by number. Addresses are fixed-width lower-case hex, so
+ * plain string order is bus order (a numeric collator would put `0000:8a` before `0000:09`); group ids are not.
+ */
+function compareSubjects(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  const ga = /^group:(\d+)$/.exec(a);
+  const gb = /^group:(\d+)$/.exec(b);
+  if (ga && gb) return Number(ga[1]) - Number(gb[1]);
+  if (ga || gb) return ga ? 1 : -1;
+  return compareText(a, b);
+}
+
+/** Deterministic order: severity, then code, then subject, then message. */
 export function compareFindings(a: Finding, b: Finding): number {
   return (
     SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
-    (a.code < b.code ? -1 : a.code > b.code ? 1 : 0) ||
-    (a.subject === b.subject ? 0 : a.subject === null ? -1 : b.subject === null ? 1 : collator.compare(a.subject, b.subject)) ||
-    collator.compare(a.message, b.message)
+    compareText(a.code, b.code) ||
+    compareSubjects(a.subject, b.subject) ||
+    compareText(a.message, b.message)
   );
 }
 

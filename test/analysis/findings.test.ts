@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyse, kernelParams } from '../../shared/analysis/findings';
+import { analyse, compareFindings, kernelParams } from '../../shared/analysis/findings';
 import type { Finding, FindingCode, HostInfo, PciDevice } from '../../shared/model';
 import { gpu, groupsOf, hostInfo, pciDevice, rootPort } from './factory';
 
@@ -298,6 +298,15 @@ describe('order', () => {
       'warning READ_ERROR 0000:08:00.0',
       'info NO_FLR 0000:01:00.0',
     ]);
+  });
+
+  it('orders addresses by bus as hex (09 < 0a < 10), host-wide findings first and groups last', () => {
+    const errs = (address: string) => pciDevice(address, { errors: [{ file: 'config', message: 'EIO' }] });
+    const found = run([errs('0000:10:00.0'), errs('0000:0a:00.0'), errs('0000:09:00.0')], hostInfo()).map((f) => f.subject);
+    expect(found).toEqual(['0000:09:00.0', '0000:0a:00.0', '0000:10:00.0']);
+    const f = (subject: string | null): Finding => ({ code: 'GROUP_SHARED', severity: 'warning', subject, message: 'm' });
+    const mixed = [f('group:10'), f('0000:0a:00.0'), f(null), f('group:9')].sort(compareFindings).map((x) => x.subject);
+    expect(mixed).toEqual([null, '0000:0a:00.0', 'group:9', 'group:10']);
   });
 
   it('does not depend on the order devices were read in', () => {
