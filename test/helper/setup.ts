@@ -15,9 +15,10 @@ export const GPU2 = '0000:81:00.0';
 export const GPU2_AUDIO = '0000:81:00.1';
 /** ASPEED BMC VGA: boot_vga=1 and a connected, enabled connector; behind bridge 04:00.0 in group 29. */
 export const BMC_VGA = '0000:05:00.0';
-/** AHCI controller of sda (/ and /boot/efi), group 26 with the LPC and SMBus functions. */
+/** AHCI controller of sda (/ and /boot/efi), group 26 with the LPC (a bridge) and SMBus. */
 export const AHCI = '0000:00:1f.2';
-export const AHCI_GROUP = ['0000:00:1f.0', '0000:00:1f.2', '0000:00:1f.3'];
+/** The non-bridge functions of group 26 (00:1f.0 is the LPC, an ISA bridge: class 0601). */
+export const AHCI_GROUP = ['0000:00:1f.2', '0000:00:1f.3'];
 /** igb eno1 carries the default route; group 27 with eno2. */
 export const NIC = '0000:01:00.0';
 export const NIC2 = '0000:01:00.1';
