@@ -1,0 +1,386 @@
+// The bench's steps, run by the guest's /init with this machine's node, chrooted into the host root
+// (the repo is the working directory; /sys /proc /dev are the guest kernel's). Each step prints
+// `KSTEP <name>: PASS|FAIL <detail>`; e2e/kernel/run.sh reads them. Devices are found from the guest's
+// own state (boot_vga, the default route, the mount table), never from the scanner under test.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { compareGroups, compareWithLspci, compareWithSysfs, findingsAbout, parseLspciVmm } from './compare.mjs';
+
+const RESULTS = '/tmp/kbench'; // the host's e2e/artifacts/kernel/results
+const VFIOCHECK = '/run/kbench/vfiocheck'; // copied there from the initramfs by /init
+const JOURNAL = '/var/lib/vfio-pilot/journal.jsonl';
+const PCI = '/sys/bus/pci/devices';
+const CLI = 'dist/node/cli.cjs';
+const HELPER = 'dist/node/vfio-pilot-helper.cjs';
+
+const STEPS = [
+  ['topology', topology],
+  ['scan', scan],
+  ['scan-vs-lspci', scanVsLspci],
+  ['scan-vs-sysfs', scanVsSysfs],
+  ['scan-findings', scanFindings],
+  ['bind-group', bindGroup],
+  ['restore-group', restoreGroup],
+  ['group-incomplete', groupIncomplete],
+  ['with-group', withGroup],
+  ['journal-restart', journalRestart],
+  ['guard-boot-display', (ctx) => guard(ctx, ctx.bootVga, 'GUARD_BOOT_DISPLAY')],
+  ['guard-default-route', (ctx) => guard(ctx, ctx.routeNic, 'GUARD_DEFAULT_ROUTE', restoreRoute)],
+  // last: binding the disk's controller pulls the block device from under its mount
+  ['guard-root-disk', (ctx) => guard(ctx, ctx.diskController, 'GUARD_ROOT_DISK')],
+];
+
+class StepFailure extends Error {}
+const check = (cond, message) => {
+  if (!cond) throw new StepFailure(message);
+};
+
+// ---- reading the guest ------------------------------------------------------------------------------------
+
+const readOr = (file, fallback = null) => {
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    return fallback;
+  }
+};
+const linkName = (file) => {
+  try {
+    return path.basename(fs.readlinkSync(file));
+  } catch {
+    return null;
+  }
+};
+const driverOf = (address) => linkName(`${PCI}/${address}/driver`);
+const groupOf = (address) => Number(linkName(`${PCI}/${address}/iommu_group`));
+const slotOf = (address) => address.slice(0, address.lastIndexOf('.'));
+
+/** The PCI function a sysfs device sits under (the last `dddd:bb:ss.f` in its resolved path). */
+function pciFunctionOf(sysfsPath) {
+  const parts = fs.realpathSync(sysfsPath).split('/').filter((p) => /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(p));
+  check(parts.length > 0, `${sysfsPath} is not under a PCI function`);
+  return parts[parts.length - 1];
+}
+
+function defaultRouteInterface() {
+  const lines = (readOr('/proc/net/route', '') ?? '').split('\n').slice(1);
+  const route = lines.map((l) => l.trim().split(/\s+/)).find((f) => f[1] === '00000000' && f[7] === '00000000');
+  return route ? route[0] : null;
+}
+
+/** Finds the bench's devices from the guest's own state. */
+function discover() {
+  const addresses = fs.readdirSync(PCI).sort();
+  const vgas = addresses.filter((a) => readOr(`${PCI}/${a}/class`)?.startsWith('0x0300'));
+  const bootVga = vgas.find((a) => readOr(`${PCI}/${a}/boot_vga`) === '1');
+  const gpu0 = vgas.find((a) => readOr(`${PCI}/${a}/boot_vga`) === '0');
+  check(bootVga && gpu0, `expected a boot VGA and a second VGA, found VGAs [${vgas.join(' ')}]`);
+  const gpu1 = `${slotOf(gpu0)}.1`;
+  const routeIf = defaultRouteInterface();
+  check(routeIf, 'no default route in /proc/net/route');
+  const routeNic = pciFunctionOf(`/sys/class/net/${routeIf}/device`);
+  const mount = (readOr('/proc/self/mounts', '') ?? '').split('\n').map((l) => l.split(' ')).find((f) => f[1] === '/mnt');
+  check(mount && mount[0].startsWith('/dev/'), 'no block device mounted on /mnt');
+  const diskController = pciFunctionOf(`/sys/class/block/${path.basename(mount[0])}`);
+  const spareIf = fs
+    .readdirSync('/sys/class/net')
+    .find((n) => n !== routeIf && fs.existsSync(`/sys/class/net/${n}/device`));
+  check(spareIf, 'no second NIC');
+  const spareNic = pciFunctionOf(`/sys/class/net/${spareIf}/device`);
+  return { addresses, bootVga, gpu0, gpu1, routeIf, routeNic, disk: mount[0], diskController, spareIf, spareNic };
+}
+
+/** Drivers now, for a set of addresses. */
+const driversOf = (addresses) => Object.fromEntries(addresses.map((a) => [a, driverOf(a)]));
+
+// ---- running things ---------------------------------------------------------------------------------------
+
+let commandCount = 0;
+/** Runs a command, echoes it and its output to the console (the guest log), returns { status, stdout, stderr }. */
+function run(file, args, { quiet = false } = {}) {
+  const shown = [file === process.execPath ? 'node' : file, ...args].join(' ');
+  console.log(`$ ${shown}`);
+  const r = spawnSync(file, args, { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
+  if (r.error) throw new StepFailure(`${shown}: ${r.error.message}`);
+  const out = r.stdout.trimEnd();
+  if (!quiet && out) console.log(out);
+  if (r.stderr.trim()) console.log(r.stderr.trimEnd().replace(/^/gm, 'stderr: '));
+  if (r.status !== 0) console.log(`(exit ${r.status})`);
+  commandCount++;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs the privileged helper and returns its one JSON line, parsed. */
+function helper(...args) {
+  const r = run(process.execPath, [HELPER, ...args]);
+  const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  check(line, `helper ${args.join(' ')} printed no JSON line (exit ${r.status}): ${r.stderr.trim().split('\n').pop() ?? ''}`);
+  let result;
+  try {
+    result = JSON.parse(line);
+  } catch (e) {
+    throw new StepFailure(`helper ${args.join(' ')} printed bad JSON: ${e.message}`);
+  }
+  save(`helper-${String(commandCount).padStart(2, '0')}-${args.filter((a) => !a.startsWith('--'))[0]}.json`, line + '\n');
+  // The exit status must agree with the answer: 0 for ok, non-zero for a refusal.
+  check((r.status === 0) === (result.ok === true), `helper ${args.join(' ')}: exit ${r.status} but ok=${result.ok}`);
+  return result;
+}
+
+const save = (name, text) => fs.writeFileSync(path.join(RESULTS, name), text);
+
+function expectDrivers(addresses, want, when) {
+  const now = driversOf(addresses);
+  for (const a of addresses) {
+    const expected = typeof want === 'string' ? want : want[a];
+    check(now[a] === expected, `${when}: ${a} on ${now[a] ?? 'no driver'}, expected ${expected ?? 'no driver'}`);
+  }
+}
+
+function expectOk(result, what) {
+  check(result.ok === true, `${what} failed: ${result.error?.code ?? '?'} ${result.error?.message ?? ''}`);
+}
+
+function expectRefused(result, code, what) {
+  check(result.ok === false, `${what} was not refused (ok=${result.ok})`);
+  check(result.error?.code === code, `${what} refused with ${result.error?.code} (${result.error?.message}), expected ${code}`);
+  check(result.changed === false, `${what} refused but reports changed=true`);
+}
+
+/** The group's VFIO node exists and is viable: a container, the group and the device fd open. */
+function expectViable(group, address) {
+  check(fs.existsSync(`/dev/vfio/${group}`), `/dev/vfio/${group} missing`);
+  if (!fs.existsSync('/sys/module/vfio_iommu_type1')) {
+    // QEMU and libvirt load the type1 backend themselves; busybox-less kmod softdeps may not have.
+    run('/sbin/modprobe', ['vfio_iommu_type1']);
+  }
+  const r = run(VFIOCHECK, [String(group), address]);
+  check(r.status === 0, `vfiocheck ${group} ${address} exit ${r.status}: ${r.stdout.trim()}`);
+  return r.stdout.trim();
+}
+
+/** Restores `addresses` through the helper and checks the drivers they had in `before` are back. */
+function restoreAndCheck(addresses, before, extra = []) {
+  const result = helper(...extra, 'restore', ...addresses);
+  expectOk(result, `restore ${addresses.join(' ')}`);
+  expectDrivers(addresses, before, 'after restore');
+  for (const a of addresses) {
+    const override = readOr(`${PCI}/${a}/driver_override`);
+    check(override === '(null)', `after restore: ${a} driver_override=${override}, expected it cleared`);
+  }
+  return result;
+}
+
+// ---- the steps --------------------------------------------------------------------------------------------
+
+function topology(ctx) {
+  const nodes = fs.readdirSync('/sys/devices/system/node').filter((n) => /^node\d+$/.test(n));
+  check(nodes.length === 2, `expected 2 NUMA nodes, found ${nodes.join(' ')}`);
+  const groups = fs.readdirSync('/sys/kernel/iommu_groups');
+  check(groups.length > 0, 'no IOMMU groups: the emulated IOMMU is not on');
+  check(readOr(`${PCI}/${ctx.gpu0}/numa_node`) === '1', `GPU ${ctx.gpu0} numa_node=${readOr(`${PCI}/${ctx.gpu0}/numa_node`)}, expected 1`);
+  check(groupOf(ctx.gpu0) === groupOf(ctx.gpu1), `GPU functions in groups ${groupOf(ctx.gpu0)} and ${groupOf(ctx.gpu1)}`);
+  const ids = (a) => `${readOr(`${PCI}/${a}/vendor`)}:${readOr(`${PCI}/${a}/device`)}`;
+  check(ids(ctx.bootVga) === ids(ctx.gpu0), `boot VGA ${ids(ctx.bootVga)} and GPU ${ids(ctx.gpu0)} differ`);
+  ctx.original = driversOf(ctx.addresses);
+  save('devices.json', JSON.stringify({ ...ctx, kernel: readOr('/proc/sys/kernel/osrelease') }, null, 2));
+  return `${nodes.length} nodes, ${groups.length} groups; boot VGA ${ctx.bootVga}, GPU ${ctx.gpu0}+.1 group ${groupOf(ctx.gpu0)}, route ${ctx.routeIf}=${ctx.routeNic}, disk ${ctx.disk}=${ctx.diskController}, spare ${ctx.spareIf}=${ctx.spareNic}`;
+}
+
+function scan(ctx) {
+  const r = run(process.execPath, [CLI, 'scan', '--json'], { quiet: true });
+  save('scan.json', r.stdout);
+  check(r.status === 0, `scan --json exit ${r.status}`);
+  try {
+    ctx.inventory = JSON.parse(r.stdout);
+  } catch (e) {
+    throw new StepFailure(`scan --json printed bad JSON: ${e.message}`);
+  }
+  for (const key of ['host', 'devices', 'groups', 'findings', 'numa']) check(key in ctx.inventory, `scan JSON has no "${key}"`);
+  return `${ctx.inventory.devices.length} devices, ${ctx.inventory.groups.length} groups, ${ctx.inventory.findings.length} findings`;
+}
+
+function needInventory(ctx) {
+  check(ctx.inventory, 'no scan result (the scan step failed)');
+  return ctx.inventory;
+}
+
+function scanVsLspci(ctx) {
+  const inv = needInventory(ctx);
+  const r = run('/usr/bin/lspci', ['-vmm', '-nn', '-D', '-k'], { quiet: true });
+  save('lspci-vmm.txt', r.stdout);
+  check(r.status === 0, `lspci exit ${r.status}`);
+  const records = parseLspciVmm(r.stdout);
+  check(records.length === ctx.addresses.length, `lspci listed ${records.length} functions, sysfs has ${ctx.addresses.length}`);
+  const problems = compareWithLspci(inv.devices, records);
+  problems.forEach((p) => console.log(`mismatch: ${p}`));
+  check(problems.length === 0, `${problems.length} mismatches, first: ${problems[0]}`);
+  return `${records.length} functions agree on IDs, class, revision, subsystem, driver, IOMMU group, NUMA node`;
+}
+
+function scanVsSysfs(ctx) {
+  const inv = needInventory(ctx);
+  const sysfs = new Map(
+    ctx.addresses.map((a) => [a, { bootVga: readOr(`${PCI}/${a}/boot_vga`), resetMethod: readOr(`${PCI}/${a}/reset_method`) }]),
+  );
+  const kernelGroups = new Map(
+    fs.readdirSync('/sys/kernel/iommu_groups').map((g) => [Number(g), fs.readdirSync(`/sys/kernel/iommu_groups/${g}/devices`).sort()]),
+  );
+  const [major, minor] = (readOr('/proc/sys/kernel/osrelease') ?? '0.0').split('.').map(Number);
+  const kernelHasResetMethod = major > 5 || (major === 5 && minor >= 15);
+  const problems = [...compareWithSysfs(inv.devices, sysfs, kernelHasResetMethod), ...compareGroups(inv.groups, kernelGroups)];
+  // NUMA: the scan's nodes, their CPUs and the functions on each.
+  for (const n of fs.readdirSync('/sys/devices/system/node').filter((x) => /^node\d+$/.test(x))) {
+    const id = Number(n.slice(4));
+    const node = inv.numa.find((x) => x.id === id);
+    if (!node) {
+      problems.push(`NUMA node ${id} missing from the scan`);
+      continue;
+    }
+    const cpulist = readOr(`/sys/devices/system/node/${n}/cpulist`);
+    if (node.cpuList !== cpulist) problems.push(`node ${id}: cpuList scan=${node.cpuList} sysfs=${cpulist}`);
+    const want = ctx.addresses.filter((a) => readOr(`${PCI}/${a}/numa_node`) === String(id));
+    if ([...node.devices].sort().join(' ') !== want.join(' ')) problems.push(`node ${id}: devices scan=[${node.devices.join(' ')}] sysfs=[${want.join(' ')}]`);
+  }
+  if (inv.numa.length !== 2) problems.push(`scan has ${inv.numa.length} NUMA nodes, expected 2`);
+  const gpu = inv.devices.find((d) => d.address === ctx.gpu0);
+  if (gpu?.numaNode !== 1) problems.push(`GPU ${ctx.gpu0} numaNode=${gpu?.numaNode}, expected 1 (behind the expander)`);
+  problems.forEach((p) => console.log(`mismatch: ${p}`));
+  check(problems.length === 0, `${problems.length} mismatches, first: ${problems[0]}`);
+  const resets = inv.devices.filter((d) => d.resetMethods).length;
+  return `boot_vga, reset_method (${resets} functions), ${kernelGroups.size} IOMMU groups and 2 NUMA nodes agree`;
+}
+
+function scanFindings(ctx) {
+  const { findings } = needInventory(ctx);
+  findings.forEach((f) => console.log(`finding ${f.code} ${f.severity} ${f.subject}: ${f.message}`));
+  check(findingsAbout(findings, 'BOOT_VGA', ctx.bootVga).length > 0, `no BOOT_VGA finding on the boot display ${ctx.bootVga}`);
+  const onGpu = findings.filter((f) => f.code === 'BOOT_VGA' && f.subject === ctx.gpu0);
+  check(onGpu.length === 0, `BOOT_VGA reported on ${ctx.gpu0}, which is not the boot display`);
+  for (const a of [ctx.bootVga, ctx.gpu0]) {
+    check(findingsAbout(findings, 'IDENTICAL_IDS', a).length > 0, `no IDENTICAL_IDS finding naming ${a}`);
+  }
+  return `BOOT_VGA on ${ctx.bootVga}, IDENTICAL_IDS naming ${ctx.bootVga} and ${ctx.gpu0}`;
+}
+
+function bindGroup(ctx) {
+  const pair = [ctx.gpu0, ctx.gpu1];
+  const result = helper('bind-vfio', ...pair);
+  expectOk(result, 'bind-vfio of the GPU group');
+  check(result.changed === true, 'bind-vfio reports changed=false');
+  for (const a of pair) {
+    const d = result.devices?.find((x) => x.address === a);
+    check(d, `helper answer lists no ${a}`);
+    check(d.before === ctx.original[a] && d.after === 'vfio-pci', `helper says ${a}: ${d.before} -> ${d.after}`);
+  }
+  expectDrivers(pair, 'vfio-pci', 'after bind');
+  const group = groupOf(ctx.gpu0);
+  return `${pair.join(' ')} on vfio-pci; ${expectViable(group, ctx.gpu0)}`;
+}
+
+function restoreGroup(ctx) {
+  const pair = [ctx.gpu0, ctx.gpu1];
+  check(driverOf(ctx.gpu0) === 'vfio-pci', 'the GPU is not bound (bind-group failed)');
+  restoreAndCheck(pair, ctx.original);
+  const group = groupOf(ctx.gpu0);
+  check(!fs.existsSync(`/dev/vfio/${group}`), `/dev/vfio/${group} still present after restore`);
+  return `${ctx.gpu0} -> ${driverOf(ctx.gpu0)}, ${ctx.gpu1} -> ${driverOf(ctx.gpu1)}, /dev/vfio/${group} gone`;
+}
+
+function groupIncomplete(ctx) {
+  const result = helper('bind-vfio', ctx.gpu0);
+  expectRefused(result, 'GROUP_INCOMPLETE', `bind-vfio ${ctx.gpu0} alone`);
+  expectDrivers([ctx.gpu0, ctx.gpu1], ctx.original, 'after the refusal');
+  return `refused: ${result.error.message}`;
+}
+
+function withGroup(ctx) {
+  const pair = [ctx.gpu0, ctx.gpu1];
+  const result = helper('--with-group', 'bind-vfio', ctx.gpu0);
+  expectOk(result, `bind-vfio --with-group ${ctx.gpu0}`);
+  expectDrivers(pair, 'vfio-pci', 'after bind --with-group');
+  const viable = expectViable(groupOf(ctx.gpu0), ctx.gpu0);
+  restoreAndCheck(pair, ctx.original);
+  return `both functions bound, ${viable}; restored`;
+}
+
+function journalRestart(ctx) {
+  const nic = ctx.spareNic;
+  const bound = helper('bind-vfio', nic);
+  expectOk(bound, `bind-vfio ${nic}`);
+  expectDrivers([nic], 'vfio-pci', 'after bind');
+  const journal = readOr(JOURNAL, '');
+  check(journal.includes(nic), `${JOURNAL} does not mention ${nic} after the bind`);
+  save('journal-after-bind.jsonl', journal + '\n');
+  // A second helper process, with nothing but the journal to know the original driver.
+  restoreAndCheck([nic], ctx.original);
+  save('journal-after-restore.jsonl', readOr(JOURNAL, '') + '\n');
+  return `${nic}: ${ctx.original[nic]} -> vfio-pci -> ${driverOf(nic)} across two helper runs (${journal.split('\n').length} journal lines)`;
+}
+
+/** A guarded device: refused with `code` and untouched, bound with --force, restored. */
+function guard(ctx, address, code, afterRestore) {
+  const refused = helper('bind-vfio', address);
+  expectRefused(refused, code, `bind-vfio ${address}`);
+  expectDrivers([address], ctx.original, 'after the refusal');
+  const forced = helper('--force', 'bind-vfio', address);
+  expectOk(forced, `--force bind-vfio ${address}`);
+  expectDrivers([address], 'vfio-pci', 'after --force');
+  restoreAndCheck([address], ctx.original);
+  const extra = afterRestore ? afterRestore(ctx) : '';
+  return `refused (${refused.error.message}); --force bound it; restored to ${driverOf(address)}${extra}`;
+}
+
+/** Gives the route NIC its address and default route back (the kernel forgot them with the unbind). */
+function restoreRoute(ctx) {
+  const ifname = fs.readdirSync('/sys/class/net').find((n) => {
+    try {
+      return pciFunctionOf(`/sys/class/net/${n}/device`) === ctx.routeNic;
+    } catch {
+      return false;
+    }
+  });
+  check(ifname, `no interface for ${ctx.routeNic} after restore`);
+  for (const args of [['link', 'set', ifname, 'up'], ['addr', 'add', '10.0.2.15/24', 'dev', ifname], ['route', 'add', 'default', 'via', '10.0.2.2', 'dev', ifname]]) {
+    check(run('/bin/busybox', ['ip', ...args]).status === 0, `ip ${args.join(' ')} failed`);
+  }
+  check(defaultRouteInterface() === ifname, 'default route not back');
+  return `; default route back on ${ifname}`;
+}
+
+// ---- main -------------------------------------------------------------------------------------------------
+
+function main() {
+  console.log(`KPLAN ${STEPS.map(([name]) => name).join(' ')}`);
+  let ctx;
+  try {
+    ctx = discover();
+  } catch (e) {
+    for (const [name] of STEPS) console.log(`KSTEP ${name}: FAIL could not find the bench's devices: ${e.message}`);
+    return 1;
+  }
+  let failures = 0;
+  const summary = [];
+  for (const [name, step] of STEPS) {
+    console.log(`--- ${name}`);
+    const t0 = process.hrtime.bigint();
+    let status = 'PASS';
+    let detail;
+    try {
+      detail = step(ctx);
+    } catch (e) {
+      status = 'FAIL';
+      detail = e instanceof StepFailure ? e.message : `${e.stack ?? e}`.split('\n').slice(0, 3).join(' | ');
+      failures++;
+    }
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    summary.push({ name, status, detail, seconds });
+    console.log(`KSTEP ${name}: ${status} ${detail} (${seconds.toFixed(1)}s)`);
+  }
+  save('steps.json', JSON.stringify(summary, null, 2) + '\n');
+  save('journal.jsonl', readOr(JOURNAL, '') + '\n');
+  return failures === 0 ? 0 : 1;
+}
+
+process.exitCode = main();
