@@ -71,20 +71,21 @@ export async function runServe(argv: string[], io: CommandIo, options: ServeOpti
   log(`vfio-pilot serve: root ${root}, helper ${helperMode}; press Ctrl+C to stop`);
   options.onListening?.(server);
 
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      options.signal?.removeEventListener('abort', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    if (options.signal?.aborted) stop();
-    options.signal?.addEventListener('abort', stop);
+  // Repeated signals (Ctrl+C reaches both `npm start` and this process) are ignored until we have closed.
+  let stop = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    stop = () => resolve();
   });
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  options.signal?.addEventListener('abort', stop);
+  if (options.signal?.aborted) stop();
+  await stopped;
   log('vfio-pilot serve: stopping');
   await server.close();
   backend.close();
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
+  options.signal?.removeEventListener('abort', stop);
   return 0;
 }

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// `npm start [-- --root DIR --pci-ids FILE ...]`: builds dist/ if it is missing, then opens the Electron app.
+// Without an Electron binary (installed with ELECTRON_SKIP_BINARY_DOWNLOAD) it says so on one line and runs
+// the web mode instead, `bin/vfio-pilot serve` with the same arguments, which prints the URL to open.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const args = process.argv.slice(2);
+
+// Everything either mode loads; if one is missing the build is stale or was never run.
+const built = ['dist/node/cli.cjs', 'dist/electron/main.cjs', 'dist/electron/preload.cjs', 'dist/renderer/index.html'];
+const missing = built.filter((file) => !existsSync(path.join(root, file)));
+if (missing.length > 0) {
+  process.stderr.write(`vfio-pilot: ${missing.join(', ')} missing: building first (npm run build)\n`);
+  const result = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+/** The Electron executable the `electron` package names, or null when it was installed without one. */
+function electronBinary() {
+  try {
+    const binary = createRequire(import.meta.url)('electron');
+    return typeof binary === 'string' && existsSync(binary) ? binary : null;
+  } catch {
+    return null; // "Electron failed to install correctly": the binary was never downloaded
+  }
+}
+
+let child;
+if (electronBinary()) {
+  // package.json "main" is dist/electron/main.cjs.
+  child = spawn(path.join(root, 'node_modules', '.bin', 'electron'), ['.', ...args], { cwd: root, stdio: 'inherit' });
+} else {
+  process.stderr.write('vfio-pilot: Electron is not installed (no binary), so falling back to the web mode: open the URL below in a browser\n');
+  child = spawn(process.execPath, [path.join(root, 'bin', 'vfio-pilot'), 'serve', ...args], { cwd: root, stdio: 'inherit' });
+}
+
+// Ctrl+C reaches the child through the terminal too; forwarding covers `kill` aimed at this process.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  });
+}
+child.on('error', (err) => {
+  process.stderr.write(`vfio-pilot: cannot start: ${err.message}\n`);
+  process.exit(1);
+});
+child.on('exit', (code, signal) => {
+  process.exit(code ?? (signal ? 128 + (signal === 'SIGINT' ? 2 : 15) : 1));
+});
