@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildDeviceTree, rowIdForFinding, UNGROUPED_ID, worseSeverity } from '../../renderer/src/features/devices/deviceTree';
+import { buildDeviceTree, isGroupOpen, rowIdForFinding, UNGROUPED_ID, worseSeverity } from '../../renderer/src/features/devices/deviceTree';
 import { iommuOffInventory, sampleInventory } from './sample-inventory';
 
 describe('buildDeviceTree', () => {
@@ -80,5 +80,23 @@ describe('worseSeverity', () => {
     expect(worseSeverity('warning', 'info')).toBe('warning');
     expect(worseSeverity('warning', 'error')).toBe('error');
     expect(worseSeverity(null, null)).toBeNull();
+  });
+});
+
+describe('isGroupOpen', () => {
+  const tree = buildDeviceTree(sampleInventory());
+  const bridgeGroup = tree.groups.find((g) => g.groupId === 1)!;
+  const gpuGroup = tree.groups.find((g) => g.groupId === 14)!;
+
+  it('starts groups of bridges only closed and every other group open', () => {
+    expect(bridgeGroup.bridgesOnly).toBe(true);
+    expect(isGroupOpen(bridgeGroup, {}, false)).toBe(false);
+    expect(isGroupOpen(gpuGroup, {}, false)).toBe(true);
+  });
+
+  it('follows the user’s choice, and opens everything while filtering', () => {
+    expect(isGroupOpen(bridgeGroup, { 'group:1': true }, false)).toBe(true);
+    expect(isGroupOpen(gpuGroup, { 'group:14': false }, false)).toBe(false);
+    expect(isGroupOpen(gpuGroup, { 'group:14': false }, true)).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-/** What the Devices screen shows: the filter text, the selected group, the highlighted function. */
+/** What the Devices screen shows: the filter text, open groups, the selected group, the highlighted function. */
 import { create } from 'zustand';
 
 export interface DevicesViewState {
@@ -7,12 +7,13 @@ export interface DevicesViewState {
   selectedGroup: string | null;
   /** Address of a function to highlight (e.g. after clicking its finding). */
   highlighted: string | null;
-  /** Group row ids the user collapsed (groups are open by default). */
-  collapsed: Record<string, true>;
+  /** Groups the user opened (true) or closed (false); the rest follow their default (see groupOpenByDefault). */
+  open: Record<string, boolean>;
   findingsOpen: boolean;
   setFilter(text: string): void;
   select(groupRowId: string | null, highlighted?: string | null): void;
-  toggleCollapsed(groupRowId: string, collapsed?: boolean): void;
+  /** Opens or closes the given groups. */
+  setOpen(groupRowIds: string[], open: boolean): void;
   setFindingsOpen(open: boolean): void;
 }
 
@@ -20,22 +21,16 @@ export const useDevicesView = create<DevicesViewState>()((set) => ({
   filter: '',
   selectedGroup: null,
   highlighted: null,
-  collapsed: {},
+  open: {},
   findingsOpen: true,
   setFilter: (filter) => set({ filter }),
   select: (selectedGroup, highlighted = null) =>
     set((s) => {
-      // Revealing a selection means opening its group.
-      if (selectedGroup === null || !s.collapsed[selectedGroup]) return { selectedGroup, highlighted };
-      const { [selectedGroup]: _opened, ...collapsed } = s.collapsed;
-      return { selectedGroup, highlighted, collapsed };
+      // Revealing a highlighted function means opening its group.
+      if (selectedGroup === null || highlighted === null) return { selectedGroup, highlighted };
+      return { selectedGroup, highlighted, open: { ...s.open, [selectedGroup]: true } };
     }),
-  toggleCollapsed: (id, collapse) =>
-    set((s) => {
-      const next = collapse ?? !s.collapsed[id];
-      if (next) return { collapsed: { ...s.collapsed, [id]: true } };
-      const { [id]: _opened, ...collapsed } = s.collapsed;
-      return { collapsed };
-    }),
+  setOpen: (ids, open) =>
+    set((s) => ({ open: { ...s.open, ...Object.fromEntries(ids.map((id) => [id, open])) } })),
   setFindingsOpen: (findingsOpen) => set({ findingsOpen }),
 }));

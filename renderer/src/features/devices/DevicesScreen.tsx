@@ -26,17 +26,19 @@ function IommuOffState({ inventory, finding }: { inventory: Inventory; finding: 
             Enable {cpu === 'amd' ? 'AMD-Vi (IOMMU)' : cpu === 'intel' ? 'VT-d' : 'VT-d / AMD-Vi'} in the firmware setup (BIOS/UEFI).
           </li>
           <li>
-            Add <code>{param}</code> to the kernel command line (for GRUB: <code>GRUB_CMDLINE_LINUX</code> in <code>/etc/default/grub</code>, then regenerate
-            the config), and reboot.
+            Add <code>{param}</code> to the kernel command line{finding ? ' as described above' : ''}, and reboot.
           </li>
           <li>Press Refresh: the IOMMU groups appear here.</li>
         </ol>
-        {inventory.host.cmdline !== null ? (
+        {finding?.evidence ? (
+          <p className="evidence">
+            Evidence: <code>{finding.evidence}</code>
+          </p>
+        ) : inventory.host.cmdline !== null ? (
           <p className="evidence">
             Current kernel command line: <code>{inventory.host.cmdline}</code>
           </p>
         ) : null}
-        {finding?.evidence ? <p className="evidence mono">{finding.evidence}</p> : null}
       </div>
     </section>
   );
@@ -78,8 +80,10 @@ export function DevicesScreen() {
         <h1>Devices</h1>
         <span className="muted toolbar-counts" aria-live="polite">
           {filtering
-            ? `${tree.groups.length} of ${tree.totalGroups} groups, ${tree.shownFunctions} of ${tree.totalFunctions} functions match`
-            : `${tree.totalGroups} groups, ${tree.totalFunctions} functions`}
+            ? `${tree.shownFunctions} of ${tree.totalFunctions} functions in ${tree.groups.length} of ${tree.totalGroups} groups match`
+            : inventory.groups.length === 0
+              ? `no IOMMU groups, ${tree.totalFunctions} functions`
+              : `${inventory.groups.length} groups, ${tree.totalFunctions} functions`}
         </span>
         <div className="filter-box">
           <Icon name="search" />
@@ -99,10 +103,10 @@ export function DevicesScreen() {
             </button>
           ) : null}
         </div>
-        <button type="button" onClick={() => tree.groups.forEach((g) => view.toggleCollapsed(g.id, false))} disabled={filtering}>
+        <button type="button" onClick={() => view.setOpen(tree.groups.map((g) => g.id), true)} disabled={filtering}>
           Expand all
         </button>
-        <button type="button" onClick={() => tree.groups.forEach((g) => view.toggleCollapsed(g.id, true))} disabled={filtering}>
+        <button type="button" onClick={() => view.setOpen(tree.groups.map((g) => g.id), false)} disabled={filtering}>
           Collapse all
         </button>
       </div>
@@ -143,12 +147,12 @@ export function DevicesScreen() {
           ) : (
             <DevicesTable
               groups={tree.groups}
-              collapsed={view.collapsed}
+              userOpen={view.open}
               allOpen={filtering}
               selectedGroup={view.selectedGroup}
               highlighted={view.highlighted}
               onSelect={(g, h) => view.select(g, h)}
-              onToggle={(g, c) => view.toggleCollapsed(g, c)}
+              onSetOpen={(g, open) => view.setOpen([g], open)}
             />
           )}
           <FindingsPanel findings={inventory.findings} open={view.findingsOpen} onOpenChange={view.setFindingsOpen} onPick={pickFinding} />

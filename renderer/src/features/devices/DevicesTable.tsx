@@ -5,7 +5,7 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { flexRender, getCoreRowModel, getExpandedRowModel, useReactTable, type ExpandedState, type Row } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import type { DeviceRow, GroupRow } from './deviceTree';
+import { isGroupOpen, type DeviceRow, type GroupRow } from './deviceTree';
 import { deviceColumns } from './columns';
 import { Icon } from '../../components/Icon';
 import { driverTone, IsolationPill } from '../../components/Pills';
@@ -15,14 +15,14 @@ const FUNCTION_ROW_HEIGHT = 32;
 
 export interface DevicesTableProps {
   groups: GroupRow[];
-  /** Group row ids the user closed; ignored while `allOpen`. */
-  collapsed: Record<string, true>;
+  /** Groups the user opened or closed; ignored while `allOpen`. */
+  userOpen: Record<string, boolean>;
   /** Open every group (while filtering, so matches are never hidden). */
   allOpen: boolean;
   selectedGroup: string | null;
   highlighted: string | null;
   onSelect(groupRowId: string, highlighted: string | null): void;
-  onToggle(groupRowId: string, collapse?: boolean): void;
+  onSetOpen(groupRowId: string, open: boolean): void;
 }
 
 /** The group row's accessible name and visible summary share these words. */
@@ -43,8 +43,8 @@ function GroupCell({ group, open }: { group: GroupRow; open: boolean }) {
   return (
     <div className="group-cell" role="gridcell" aria-colspan={deviceColumns.length}>
       <Icon name={open ? 'chevron-down' : 'chevron-right'} className="chevron" />
-      <span className="group-name">{group.groupId === null ? 'No IOMMU group' : `IOMMU group ${group.groupId}`}</span>
-      <IsolationPill isolation={group.isolation} />
+      <span className="group-name">{group.groupId === null ? 'Without an IOMMU group' : `IOMMU group ${group.groupId}`}</span>
+      {group.isolation !== null ? <IsolationPill isolation={group.isolation} /> : null}
       <span className="group-title ellipsis">{group.title}</span>
       <span className="group-meta">
         {shown === group.functionCount ? `${shown} ${shown === 1 ? 'function' : 'functions'}` : `${shown} of ${group.functionCount} functions`}
@@ -69,14 +69,14 @@ function GroupCell({ group, open }: { group: GroupRow; open: boolean }) {
 }
 
 export function DevicesTable(props: DevicesTableProps) {
-  const { groups, collapsed, allOpen, selectedGroup, highlighted, onSelect, onToggle } = props;
+  const { groups, userOpen, allOpen, selectedGroup, highlighted, onSelect, onSetOpen } = props;
 
-  const expanded = useMemo<ExpandedState>(() => {
-    if (allOpen) return true;
-    return Object.fromEntries(groups.map((g) => [g.id, !collapsed[g.id]]));
-  }, [groups, collapsed, allOpen]);
+  const expanded = useMemo<ExpandedState>(
+    () => (allOpen ? true : Object.fromEntries(groups.map((g) => [g.id, isGroupOpen(g, userOpen, false)]))),
+    [groups, userOpen, allOpen],
+  );
 
-  // The expansion lives in the devices view store (collapsed ids), so tanstack's own setter is not needed.
+  // The expansion lives in the devices view store, so tanstack's own setter is not needed.
   // eslint-disable-next-line react-hooks/incompatible-library -- tanstack table returns unstable functions by design
   const table = useReactTable<DeviceRow>({
     data: groups,
@@ -161,11 +161,11 @@ export function DevicesTable(props: DevicesTableProps) {
         moveFocus(rows.length - 1);
         break;
       case 'ArrowRight':
-        if (isGroup && !row.getIsExpanded() && !allOpen) onToggle(row.id, false);
+        if (isGroup && !row.getIsExpanded() && !allOpen) onSetOpen(row.id, true);
         else if (isGroup) moveFocus(index + 1);
         break;
       case 'ArrowLeft':
-        if (isGroup && row.getIsExpanded() && !allOpen) onToggle(row.id, true);
+        if (isGroup && row.getIsExpanded() && !allOpen) onSetOpen(row.id, false);
         else if (!isGroup) moveFocus(rows.findIndex((r) => r.id === groupIdOf(row)));
         break;
       case 'Enter':
@@ -237,7 +237,7 @@ export function DevicesTable(props: DevicesTableProps) {
                       aria-hidden="true"
                       onClick={(e) => {
                         e.stopPropagation();
-                        if (!allOpen) onToggle(row.id);
+                        if (!allOpen) onSetOpen(row.id, !row.getIsExpanded());
                       }}
                     />
                     <GroupCell group={row.original} open={row.getIsExpanded()} />

@@ -56,7 +56,7 @@ export function FindingsPanel({
                   className="finding"
                   disabled={f.subject === null}
                   onClick={() => onPick(f)}
-                  title={f.evidence ? `Evidence: ${f.evidence}` : undefined}
+                  title={f.evidence ? `${f.message}\n\nEvidence: ${f.evidence}` : f.message}
                 >
                   <SeverityLabel severity={f.severity} />
                   <span className="mono finding-code">{f.code}</span>

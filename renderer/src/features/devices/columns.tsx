@@ -2,6 +2,7 @@
 import { createColumnHelper } from '@tanstack/react-table';
 import type { DeviceRow, FunctionRow } from './deviceTree';
 import { DriverPill, FindingBadge, Flag } from '../../components/Pills';
+import { displayName } from '../../lib/names';
 
 const column = createColumnHelper<DeviceRow>();
 
@@ -67,9 +68,10 @@ export const deviceColumns = [
       const r = fn(row.original);
       if (!r) return null;
       const d = r.device;
-      const name = [d.vendorName, d.deviceName].filter(Boolean).join(' ') || 'Unknown device';
+      const name = displayName(d.vendorName, d.deviceName) ?? 'Unknown device';
+      const fullName = [d.vendorName, d.deviceName].filter(Boolean).join(' ') || 'Unknown device';
       return (
-        <span className="device-name" title={`${name} [${d.vendorId}:${d.deviceId}]${d.subsystemName ? `\nSubsystem: ${d.subsystemVendorName ?? ''} ${d.subsystemName}` : ''}`}>
+        <span className="device-name" title={`${fullName} [${d.vendorId}:${d.deviceId}]${d.subsystemName ? `\nSubsystem: ${d.subsystemVendorName ?? ''} ${d.subsystemName}` : ''}`}>
           <span className="ellipsis">{name}</span>
           <span className="mono ids">[{d.vendorId}:{d.deviceId}]</span>
         </span>

@@ -24,6 +24,8 @@ export interface GroupRow {
   isolation: GroupIsolation | null;
   /** Every function in the group, whether or not the filter shows it. */
   functionCount: number;
+  /** Only bridges in the group: nothing in it can go to a VM, so it starts closed. */
+  bridgesOnly: boolean;
   /** What the group is, in a few words: its main function's name. */
   title: string;
   numaNodes: number[];
@@ -128,7 +130,8 @@ export function buildDeviceTree(inventory: Inventory, filter: string | DeviceQue
       groupId: bucket.groupId,
       isolation: bucket.isolation,
       functionCount: bucket.devices.length,
-      title: titleOf(bucket.devices),
+      bridgesOnly: bucket.devices.every((d) => d.isBridge),
+      title: bucket.groupId === null ? 'none of these can be passed to a VM' : titleOf(bucket.devices),
       numaNodes: [...new Set(bucket.devices.map((d) => d.numaNode).filter((n): n is number => n !== null))].sort((a, b) => a - b),
       findings: groupFindings,
       worstSeverity: worst,
@@ -141,6 +144,15 @@ export function buildDeviceTree(inventory: Inventory, filter: string | DeviceQue
     totalFunctions: inventory.devices.length,
     shownFunctions,
   };
+}
+
+/**
+ * Whether a group row is open: always while filtering (matches must never hide), else the user's choice,
+ * else open unless the group holds only bridges (they cannot go to a VM and would crowd the table).
+ */
+export function isGroupOpen(group: GroupRow, userOpen: Readonly<Record<string, boolean>>, filtering: boolean): boolean {
+  if (filtering) return true;
+  return userOpen[group.id] ?? !group.bridgesOnly;
 }
 
 /** The table row id that a finding points at: its function, its group, or null for host-wide findings. */

@@ -65,13 +65,15 @@ export function explainGroup(inventory: Inventory, groupId: number): GroupExplan
 
   const bridgeNote =
     bridges.length > 0
-      ? ` The ${bridges.length === 1 ? 'bridge' : 'bridges'} ${bridges.map((b) => b.address).join(', ')} in the group stay with the host; vfio-pci does not need them.`
+      ? bridges.length === 1
+        ? ` The bridge ${bridges[0]!.address} in the group stays with the host; vfio-pci does not need it.`
+        : ` The bridges ${bridges.map((b) => b.address).join(', ')} in the group stay with the host; vfio-pci does not need them.`
       : '';
 
   if (group.isolation === 'isolated') {
     const only = slots[0];
     const summary = only
-      ? `Only one device (${only.slot}) has functions in this group, so all ${only.functions.length} of its functions can go to a VM together without taking anything else from the host.${bridgeNote}`
+      ? `Only one device (${only.slot}) has functions in this group, so ${only.functions.length === 1 ? 'its function' : `all ${only.functions.length} of its functions together`} can go to a VM without taking anything else from the host.${bridgeNote}`
       : `This group holds only bridges: there is nothing in it to give to a VM.`;
     return { verdict: 'isolated', slots, bridges, meetingPoint: null, summary };
   }

@@ -1,0 +1,94 @@
+/**
+ * Test fixtures: a fixture host tree (written by `npm run fixture`, i.e. dist/test/make-fixture.cjs) served by
+ * `bin/vfio-pilot serve --root DIR --port 0`, one server per worker and fixture host, stopped afterwards.
+ * `test.use({ fixtureHost: 'NAME' })` picks the host; `scan()` gives what `vfio-pilot scan --json` reports for it,
+ * so tests compare the screen with the backend's own answer instead of hard-coded numbers.
+ */
+import { test as base } from '@playwright/test';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Inventory } from '../shared/model';
+
+const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const cli = path.join(repo, 'bin', 'vfio-pilot');
+const makeFixture = path.join(repo, 'dist', 'test', 'make-fixture.cjs');
+
+export interface PilotServer {
+  /** The fixture root directory. */
+  root: string;
+  /** `http://127.0.0.1:PORT/?token=TOKEN`, as `serve` printed it. */
+  url: string;
+  /** `vfio-pilot scan --root ROOT --json`, parsed. */
+  scan(): Inventory;
+}
+
+function buildRoot(host: string): { dir: string; root: string } {
+  if (!existsSync(makeFixture)) throw new Error(`${makeFixture} is missing: run \`npm run build\` before the e2e tests`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), `vfio-pilot-e2e-${host}-`));
+  const root = path.join(dir, 'root');
+  execFileSync(process.execPath, [makeFixture, host, root], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return { dir, root };
+}
+
+/** Starts `serve` and resolves with the URL from its one stdout line; rejects with its stderr if it dies first. */
+function startServe(root: string): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, 'serve', '--root', root, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error(`vfio-pilot serve printed no URL within 20 s; stderr:\n${stderr}`));
+    }, 20_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /serving (http:\/\/\S+)/.exec(stdout);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1] });
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`vfio-pilot serve exited with ${code} before printing its URL; stderr:\n${stderr}`));
+    });
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 5_000));
+  if ((await Promise.race([exited, timeout])) === 'timeout') child.kill('SIGKILL');
+}
+
+export const test = base.extend<object, { fixtureHost: string; pilot: PilotServer }>({
+  fixtureHost: ['eight-gpu-2numa', { scope: 'worker', option: true }],
+  pilot: [
+    async ({ fixtureHost }, use) => {
+      const { dir, root } = buildRoot(fixtureHost);
+      const { child, url } = await startServe(root);
+      let cached: Inventory | null = null;
+      try {
+        await use({
+          root,
+          url,
+          scan() {
+            cached ??= JSON.parse(execFileSync(process.execPath, [cli, 'scan', '--root', root, '--json'], { encoding: 'utf8' })) as Inventory;
+            return cached;
+          },
+        });
+      } finally {
+        await stop(child);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    { scope: 'worker' },
+  ],
+});
+
+export { expect } from '@playwright/test';
