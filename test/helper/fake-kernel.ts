@@ -9,7 +9,7 @@
  * Any other write lands as a plain file write, so a test's tree snapshot sees it. Failures can be injected per
  * device and step; `loadModule` creates the vfio-pci driver directory when modules are loadable.
  */
-import { mkdirSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { HelperIo } from '../../electron/helper/io';
 import { createRealIo } from '../../electron/helper/io';
@@ -36,6 +36,20 @@ export interface FakeKernelOptions {
 }
 
 export class FakeKernel {
+  /** A fake kernel for an existing fixture tree: each function's default driver is the one bound now. */
+  static fromTree(root: string, options: Omit<FakeKernelOptions, 'defaultDrivers'> = {}): FakeKernel {
+    const devices = path.join(root, 'sys/bus/pci/devices');
+    const defaultDrivers: Record<string, string | null> = {};
+    for (const address of readdirSync(devices)) {
+      try {
+        defaultDrivers[address] = path.basename(readlinkSync(path.join(devices, address, 'driver')));
+      } catch {
+        defaultDrivers[address] = null;
+      }
+    }
+    return new FakeKernel(root, { ...options, defaultDrivers });
+  }
+
   readonly io: HelperIo;
   readonly failures: FakeFailure[];
   /** Every write the helper made, in order, as (host path, value). */
