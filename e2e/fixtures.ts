@@ -1,7 +1,7 @@
 /**
  * Test fixtures: a fixture host tree (written by `npm run fixture`, i.e. dist/test/make-fixture.cjs) served by
  * `bin/vfio-pilot serve --root DIR --port 0`, one server per worker and fixture host, stopped afterwards.
- * `test.use({ fixtureHost: 'NAME' })` picks the host; `scan()` gives what `vfio-pilot scan --json` reports for it,
+ * `test.use({ fixtureHost: 'NAME' })` picks the host (`synthetic-N`: the benchmark's host with N cards); `scan()` gives what `vfio-pilot scan --json` reports for it,
  * so tests compare the screen with the backend's own answer instead of hard-coded numbers.
  */
 import { test as base } from '@playwright/test';
@@ -28,7 +28,10 @@ function buildRoot(host: string): { dir: string; root: string } {
   if (!existsSync(makeFixture)) throw new Error(`${makeFixture} is missing: run \`npm run build\` before the e2e tests`);
   const dir = mkdtempSync(path.join(os.tmpdir(), `vfio-pilot-e2e-${host}-`));
   const root = path.join(dir, 'root');
-  execFileSync(process.execPath, [makeFixture, host, root], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // `synthetic-N` is the benchmark's generated host with N cards; other names are the hand-modelled hosts.
+  const synthetic = /^synthetic-(\d+)$/.exec(host);
+  const args = synthetic ? ['--synthetic-cards', synthetic[1]!, root] : [host, root];
+  execFileSync(process.execPath, [makeFixture, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   return { dir, root };
 }
 

@@ -106,8 +106,11 @@ export function DevicesTable(props: DevicesTableProps) {
 
   useEffect(() => {
     if (!focusAfterRender.current) return;
+    // The target row may only appear after the virtualiser has scrolled and re-rendered: keep trying until it does.
+    const target = scrollRef.current?.querySelector<HTMLElement>(`[data-index="${boundedFocus}"]`);
+    if (!target) return;
     focusAfterRender.current = false;
-    scrollRef.current?.querySelector<HTMLElement>(`[data-index="${boundedFocus}"]`)?.focus({ preventScroll: true });
+    target.focus({ preventScroll: true });
   });
 
   // Bring a selection made elsewhere (the findings panel) into view.
