@@ -28,7 +28,7 @@ const nodeBundles = [
 // Each CLI command (`await import('./scan')` in electron/cli/main.ts) is its own bundle, dist/node/scan.js,
 // loaded only when that command runs: `scan` must not pay for parsing the web server, zod or execa.
 const cliMain = readFileSync(path.join(root, 'electron/cli/main.ts'), 'utf8');
-const commandModules = [...cliMain.matchAll(/import\('\.\/([\w-]+)'\)/g)].map((m) => m[1]);
+const commandModules = [...new Set([...cliMain.matchAll(/import\('\.\/([\w-]+)'\)/g)].map((m) => m[1]))];
 for (const name of commandModules) nodeBundles.push({ in: `electron/cli/${name}.ts`, out: `node/${name}.js` });
 const externalFor = (b) => (b.in === 'electron/cli/main.ts' ? ['electron', ...commandModules.map((n) => `./${n}`)] : ['electron']);
 

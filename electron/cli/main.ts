@@ -16,6 +16,18 @@ const commands: Record<string, Command> = {
     summary: 'scan [--root DIR] [--pci-ids FILE] [--json]   read the host: devices, IOMMU groups, NUMA, findings',
     run: async (argv, io) => (await import('./scan')).runScan(argv, io),
   },
+  bind: {
+    summary: 'bind ADDR... [--with-group] [--force] [--dry-run] [--root DIR] [--json]   move IOMMU group functions to vfio-pci',
+    run: async (argv, io) => (await import('./bind')).runBind(argv, io),
+  },
+  restore: {
+    summary: 'restore ADDR... [--with-group] [--force] [--dry-run] [--root DIR] [--json]   back to the drivers recorded before bind',
+    run: async (argv, io) => (await import('./bind')).runRestore(argv, io),
+  },
+  unbind: {
+    summary: 'unbind ADDR... [--with-group] [--force] [--dry-run] [--root DIR] [--json]   back to the driver the kernel picks',
+    run: async (argv, io) => (await import('./bind')).runUnbind(argv, io),
+  },
   serve: {
     summary: 'serve [--root DIR] [--pci-ids FILE] [--port N] [--host 127.0.0.1|::1]   the app in a browser, on loopback, with a token',
     run: async (argv, io) => (await import('./serve')).runServe(argv, io),
