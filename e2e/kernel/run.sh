@@ -136,13 +136,14 @@ qemu_command() {
 		# boot display on the root complex: same IDs (1234:1111) as the GPU's VGA function
 		-device VGA,id=bootvga,bus=pcie.0,addr=0x2
 		# root ports on the root complex: the route NIC, the spare NIC, the disk, the two 9p shares
+		# (no option ROMs but the boot display's: the firmware would run iPXE and a second VGA BIOS for nothing)
 		-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1,addr=0x3
 		-device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,slot=2,addr=0x4
 		-device pcie-root-port,id=rp3,bus=pcie.0,chassis=3,slot=3,addr=0x5
 		-device pcie-root-port,id=rp4,bus=pcie.0,chassis=4,slot=4,addr=0x6
 		-device pcie-root-port,id=rp5,bus=pcie.0,chassis=5,slot=5,addr=0x7
-		-netdev user,id=net0,restrict=on -device e1000e,bus=rp1,netdev=net0,mac=52:54:00:4b:00:01
-		-netdev user,id=net1,restrict=on -device virtio-net-pci,bus=rp2,netdev=net1,mac=52:54:00:4b:00:02
+		-netdev user,id=net0,restrict=on -device e1000e,bus=rp1,netdev=net0,mac=52:54:00:4b:00:01,romfile=
+		-netdev user,id=net1,restrict=on -device virtio-net-pci,bus=rp2,netdev=net1,mac=52:54:00:4b:00:02,romfile=
 		-drive file="$CACHE/disk.img",if=none,format=raw,id=disk0 -device virtio-blk-pci,bus=rp3,drive=disk0
 		-fsdev local,id=fs_host,path=/,security_model=none,readonly=on,multidevs=remap
 		-device virtio-9p-pci,fsdev=fs_host,mount_tag=hostroot,bus=rp4
@@ -151,11 +152,11 @@ qemu_command() {
 		# PCIe expander bridge on NUMA node 1; behind its root port the GPU: VGA fn 0 + HD audio fn 1
 		-device pxb-pcie,id=pxb1,bus_nr=0x80,numa_node=1,bus=pcie.0,addr=0x10
 		-device pcie-root-port,id=rpn1,bus=pxb1,chassis=10,slot=10,addr=0x0
-		-device VGA,id=gpu,bus=rpn1,addr=0x0.0,multifunction=on
+		-device VGA,id=gpu,bus=rpn1,addr=0x0.0,multifunction=on,romfile=
 		-device ich9-intel-hda,id=gpu_audio,bus=rpn1,addr=0x0.1
 		-audiodev none,id=snd0 -device hda-duplex,bus=gpu_audio.0,audiodev=snd0
 		-kernel "$KERNEL" -initrd "$INITRD"
-		-append "console=ttyS0 $iommu_arg iommu=pt quiet panic=-1 kbench.repo=$REPO"
+		-append "console=ttyS0 $iommu_arg iommu=pt quiet panic=-1 mitigations=off kbench.repo=$REPO"
 	)
 }
 

@@ -227,6 +227,7 @@ function scanVsSysfs(ctx) {
   const kernelGroups = new Map(
     fs.readdirSync('/sys/kernel/iommu_groups').map((g) => [Number(g), fs.readdirSync(`/sys/kernel/iommu_groups/${g}/devices`).sort()]),
   );
+  save('sysfs.json', JSON.stringify({ devices: Object.fromEntries(sysfs), groups: Object.fromEntries(kernelGroups) }, null, 2) + '\n');
   const [major, minor] = (readOr('/proc/sys/kernel/osrelease') ?? '0.0').split('.').map(Number);
   const kernelHasResetMethod = major > 5 || (major === 5 && minor >= 15);
   const problems = [...compareWithSysfs(inv.devices, sysfs, kernelHasResetMethod), ...compareGroups(inv.groups, kernelGroups)];
