@@ -4,8 +4,9 @@
  * (one read instead of five), falling back to the individual attributes when `config` is unreadable.
  * A missing or malformed attribute becomes an entry in the device's `errors`, never a crash.
  */
+import fs from 'node:fs';
 import path from 'node:path';
-import type { DeviceReadError, PciDevice, SriovInfo } from '../../shared/model';
+import type { DeviceReadError, PciDevice } from '../../shared/model';
 import { PCI_ADDRESS_RE, pciClass } from '../../shared/model';
 import type { PciIdsDatabase } from './pciids';
 import { basename, listDir, readBytes, readLink, readText } from './sysfs';
@@ -28,7 +29,7 @@ function parseHexAttr(text: string, digits: number): string | null {
 }
 
 /** One device directory → PciDevice. `dir` is the real device directory (links resolved). */
-export function readPciDevice(address: string, dir: string, opts: PciReadOptions): PciDevice {
+export function readPciDevice(address: string, dir: string, opts: PciReadOptions): { device: PciDevice; dynamic: DynamicAttrs } {
   const errors: DeviceReadError[] = [];
   const report = (file: string, message: string) => errors.push({ file, message });
   const entries = new Set<string>();
@@ -93,13 +94,6 @@ export function readPciDevice(address: string, dir: string, opts: PciReadOptions
     subsystemDeviceId = null;
   }
 
-  const driverLink = entries.has('driver') ? readLink(path.join(dir, 'driver')) : ({ kind: 'absent' } as const);
-  if (driverLink.kind === 'error') report('driver', driverLink.message);
-  const driver = driverLink.kind === 'value' ? basename(driverLink.value) : null;
-
-  const override = attr('driver_override');
-  const driverOverride = override === null || override === '(null)' || override === '' ? null : override;
-
   let iommuGroup: number | null = null;
   if (entries.has('iommu_group')) {
     const link = readLink(path.join(dir, 'iommu_group'));
@@ -118,33 +112,18 @@ export function readPciDevice(address: string, dir: string, opts: PciReadOptions
     else if (n >= 0) numaNode = n;
   }
 
-  let resetMethods: string[] | null = null;
-  const resetText = attr('reset_method');
-  if (resetText !== null) resetMethods = resetText.split(/\s+/).filter(Boolean);
-  else if (opts.kernelHasResetMethod && !errors.some((e) => e.file === 'reset_method')) resetMethods = [];
-
   let bootVga: boolean | null = null;
   const bootText = attr('boot_vga');
   if (bootText === '1') bootVga = true;
   else if (bootText === '0') bootVga = false;
   else if (bootText !== null) report('boot_vga', `malformed value '${bootText.slice(0, 40)}'`);
 
-  let sriov: SriovInfo | null = null;
-  const totalVfs = attr('sriov_totalvfs');
-  if (totalVfs !== null) {
-    const numVfs = attr('sriov_numvfs');
-    const total = Number(totalVfs);
-    const num = numVfs === null ? 0 : Number(numVfs);
-    if (Number.isInteger(total) && Number.isInteger(num)) sriov = { totalVfs: total, numVfs: num };
-    else report('sriov_totalvfs', `malformed values '${totalVfs}'/'${numVfs}'`);
-  }
-
   const parentName = path.basename(path.dirname(dir));
   const parent = PCI_ADDRESS_RE.test(parentName) ? parentName : null;
 
   const names = opts.names && vendorId && deviceId ? opts.names.namesFor({ vendorId, deviceId, subsystemVendorId, subsystemDeviceId, classCode }) : null;
 
-  return {
+  const device: PciDevice = {
     address,
     vendorId,
     deviceId,
@@ -157,30 +136,114 @@ export function readPciDevice(address: string, dir: string, opts: PciReadOptions
     subsystemVendorName: names?.subsystemVendorName ?? null,
     subsystemName: names?.subsystemName ?? null,
     className: names?.className ?? null,
-    driver,
-    driverOverride,
+    driver: null,
+    driverOverride: null,
     iommuGroup,
     numaNode,
-    resetMethods,
+    resetMethods: null,
     bootVga,
-    sriov,
+    sriov: null,
     parent,
     isBridge: classCode !== '' && pciClass.isBridge(classCode),
     sysfsPath: path.relative(opts.root, dir),
     errors,
   };
+  const dynamic: DynamicAttrs = {
+    hasDriverOverride: entries.has('driver_override'),
+    hasResetMethod: entries.has('reset_method'),
+    hasSriov: entries.has('sriov_totalvfs'),
+  };
+  readDynamicAttrs(device, dir, dynamic, entries.has('driver'), opts.kernelHasResetMethod);
+  return { device, dynamic };
+}
+
+/** Which run-time attributes a device exposes (learnt from its directory listing on the first read). */
+interface DynamicAttrs {
+  hasDriverOverride: boolean;
+  hasResetMethod: boolean;
+  hasSriov: boolean;
+}
+
+/**
+ * The attributes that change while a device stays on the bus: the bound driver, driver_override,
+ * reset_method (root may write it) and the number of SR-IOV VFs. Read on every scan; the rest is cached.
+ */
+function readDynamicAttrs(device: PciDevice, dir: string, has: DynamicAttrs, driverMayExist: boolean, kernelHasResetMethod: boolean): void {
+  const report = (file: string, message: string) => device.errors.push({ file, message });
+  const text = (file: string): string | null => {
+    const r = readText(path.join(dir, file));
+    if (r.kind === 'value') return r.value.trim();
+    if (r.kind === 'error') report(file, r.message);
+    return null;
+  };
+
+  // lstat first when no driver was seen: an unbound device must not cost a thrown ENOENT on every rescan.
+  const driverPath = path.join(dir, 'driver');
+  const present = driverMayExist || fs.lstatSync(driverPath, { throwIfNoEntry: false }) !== undefined;
+  const driverLink = present ? readLink(driverPath) : ({ kind: 'absent' } as const);
+  if (driverLink.kind === 'error') report('driver', driverLink.message);
+  device.driver = driverLink.kind === 'value' ? basename(driverLink.value) : null;
+
+  const override = has.hasDriverOverride ? text('driver_override') : null;
+  device.driverOverride = override === null || override === '(null)' || override === '' ? null : override;
+
+  const resetText = has.hasResetMethod ? text('reset_method') : null;
+  if (resetText !== null) device.resetMethods = resetText.split(/\s+/).filter(Boolean);
+  else device.resetMethods = kernelHasResetMethod && !device.errors.some((e) => e.file === 'reset_method') ? [] : null;
+
+  device.sriov = null;
+  if (has.hasSriov) {
+    const totalVfs = text('sriov_totalvfs');
+    const numVfs = text('sriov_numvfs');
+    const total = Number(totalVfs);
+    const num = numVfs === null ? 0 : Number(numVfs);
+    if (totalVfs !== null && Number.isInteger(total) && Number.isInteger(num)) device.sriov = { totalVfs: total, numVfs: num };
+    else if (totalVfs !== null) report('sriov_totalvfs', `malformed values '${totalVfs}'/'${numVfs}'`);
+  }
 }
 
 export type PciListing = { kind: 'value'; devices: PciDevice[]; notices: string[] } | { kind: 'error'; message: string };
 
-/** Every function under ROOT/sys/bus/pci/devices, sorted by address. */
-export function readPciDevices(opts: PciReadOptions): PciListing {
+/**
+ * Remembers what cannot change while a device stays on the bus (IDs, class, place in the tree, IOMMU group,
+ * NUMA node, boot_vga, names), keyed by address and the device's sysfs path, so a rescan reads only the
+ * run-time attributes: a refresh of an 800-function host stays in the tens of milliseconds.
+ * A device that had read errors is always read again in full.
+ */
+export class PciReadCache {
+  private entries = new Map<string, { target: string; names: PciIdsDatabase | null; device: PciDevice; dynamic: DynamicAttrs }>();
+
+  read(address: string, target: string, dir: string, opts: PciReadOptions): PciDevice {
+    const hit = this.entries.get(address);
+    if (hit && hit.target === target && hit.names === opts.names) {
+      const device: PciDevice = { ...hit.device, errors: [] };
+      readDynamicAttrs(device, dir, hit.dynamic, hit.device.driver !== null, opts.kernelHasResetMethod);
+      if (device.errors.length === 0) {
+        hit.device = device;
+        return device;
+      }
+    }
+    const fresh = readPciDevice(address, dir, opts);
+    if (fresh.device.errors.length === 0) this.entries.set(address, { target, names: opts.names, ...fresh });
+    else this.entries.delete(address);
+    return fresh.device;
+  }
+
+  /** Drops devices that left the bus. */
+  retain(addresses: Set<string>): void {
+    for (const a of this.entries.keys()) if (!addresses.has(a)) this.entries.delete(a);
+  }
+}
+
+/** Every function under ROOT/sys/bus/pci/devices, sorted by address; `cache` makes rescans cheap. */
+export function readPciDevices(opts: PciReadOptions, cache: PciReadCache = new PciReadCache()): PciListing {
   const busDir = path.join(opts.root, 'sys/bus/pci/devices');
   const listing = listDir(busDir);
   if (listing.kind === 'absent') return { kind: 'value', devices: [], notices: [`${busDir} does not exist: no PCI bus visible`] };
   if (listing.kind === 'error') return { kind: 'error', message: `cannot list ${busDir}: ${listing.message}` };
   const notices: string[] = [];
   const devices: PciDevice[] = [];
+  const seen = new Set<string>();
   for (const name of listing.value.sort()) {
     if (!PCI_ADDRESS_RE.test(name)) {
       notices.push(`ignored ${busDir}/${name}: not a PCI address`);
@@ -190,7 +253,9 @@ export function readPciDevices(opts: PciReadOptions): PciListing {
     // On a real host these are links into /sys/devices; a plain directory is accepted as-is.
     const dir = link.kind === 'value' ? path.resolve(busDir, link.value) : path.join(busDir, name);
     if (link.kind === 'error' && !link.message.startsWith('EINVAL')) notices.push(`${busDir}/${name}: ${link.message}`);
-    devices.push(readPciDevice(name, dir, opts));
+    seen.add(name);
+    devices.push(cache.read(name, dir, dir, opts));
   }
+  cache.retain(seen);
   return { kind: 'value', devices, notices };
 }

@@ -22,6 +22,8 @@ export class PciIdsDatabase {
   private readonly vendorBlocks = new Map<string, string | null>();
   private readonly vendorNames = new Map<string, string | null>();
   private readonly classNames = new Map<string, string | null>();
+  private readonly names = new Map<string, PciNames>();
+  private readonly deviceEntries = new Map<string, { name: string; subsystems: string } | null>();
 
   constructor(text: string) {
     this.text = text;
@@ -61,6 +63,16 @@ export class PciIdsDatabase {
 
   /** Device line and, from it to the next device line, the subsystem lines. */
   private deviceEntry(vendorId: string, deviceId: string): { name: string; subsystems: string } | null {
+    const key = `${vendorId}:${deviceId}`;
+    let entry = this.deviceEntries.get(key);
+    if (entry === undefined) {
+      entry = this.findDeviceEntry(vendorId, deviceId);
+      this.deviceEntries.set(key, entry);
+    }
+    return entry;
+  }
+
+  private findDeviceEntry(vendorId: string, deviceId: string): { name: string; subsystems: string } | null {
     const block = this.vendorBlock(vendorId);
     if (block === null) return null;
     const at = block.indexOf(`\n\t${deviceId}  `);
@@ -112,7 +124,18 @@ export class PciIdsDatabase {
     return d.subsystemVendorId === d.vendorId && d.subsystemDeviceId === d.deviceId ? this.deviceName(d.vendorId, d.deviceId) : null;
   }
 
+  /** All names of one function; cached per ID combination (a host has many identical functions). */
   namesFor(d: { vendorId: string; deviceId: string; subsystemVendorId: string | null; subsystemDeviceId: string | null; classCode: string }): PciNames {
+    const key = `${d.vendorId}:${d.deviceId}:${d.subsystemVendorId}:${d.subsystemDeviceId}:${d.classCode}`;
+    let names = this.names.get(key);
+    if (names === undefined) {
+      names = this.lookupNames(d);
+      this.names.set(key, names);
+    }
+    return names;
+  }
+
+  private lookupNames(d: { vendorId: string; deviceId: string; subsystemVendorId: string | null; subsystemDeviceId: string | null; classCode: string }): PciNames {
     const hasSubsystem = d.subsystemVendorId !== null && d.subsystemDeviceId !== null;
     return {
       vendorName: this.vendorName(d.vendorId),

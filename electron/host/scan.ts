@@ -8,7 +8,7 @@ import type { HostInfo, IommuGroup, Inventory, PciDevice } from '../../shared/mo
 import { analyse } from '../../shared/analysis/findings';
 import { groupIsolation } from '../../shared/analysis/isolation';
 import { loadPciIds } from './pciids';
-import { readPciDevices } from './pci';
+import { PciReadCache, readPciDevices } from './pci';
 import {
   kernelHasResetMethod,
   readCmdline,
@@ -16,7 +16,6 @@ import {
   readHostname,
   readHugepages,
   readInterruptRemapping,
-  readIommuGroupMembers,
   readKernelRelease,
   readModules,
   readNumaNodes,
@@ -48,6 +47,9 @@ export function checkRoot(root: string): void {
   }
 }
 
+/** Per-root caches of what cannot change while a device stays on the bus: rescans read only run-time state. */
+const pciCaches = new Map<string, PciReadCache>();
+
 export function scanHost(options: ScanOptions = {}): Inventory {
   const root = path.resolve(options.root ?? '/');
   checkRoot(root);
@@ -56,17 +58,16 @@ export function scanHost(options: ScanOptions = {}): Inventory {
 
   const pciIds = loadPciIds(options.pciIdsPath);
   const kernelRelease = readKernelRelease(root, notice);
-  const listing = readPciDevices({
-    root,
-    names: pciIds.kind === 'loaded' ? pciIds.db : null,
-    kernelHasResetMethod: kernelHasResetMethod(kernelRelease),
-  });
+  let cache = pciCaches.get(root);
+  if (!cache) pciCaches.set(root, (cache = new PciReadCache()));
+  const listing = readPciDevices(
+    { root, names: pciIds.kind === 'loaded' ? pciIds.db : null, kernelHasResetMethod: kernelHasResetMethod(kernelRelease) },
+    cache,
+  );
   if (listing.kind === 'error') throw new HostRootError(listing.message);
   notices.push(...listing.notices);
   const devices = listing.devices;
-  const byAddress = new Map(devices.map((d) => [d.address, d]));
-
-  const groups = buildGroups(readIommuGroupMembers(root, notice), byAddress, notice);
+  const groups = buildGroups(devices);
   const numa = readNumaNodes(root, notice);
   const nodeById = new Map(numa.map((n) => [n.id, n]));
   for (const d of devices) if (d.numaNode !== null) nodeById.get(d.numaNode)?.devices.push(d.address);
@@ -87,13 +88,19 @@ export function scanHost(options: ScanOptions = {}): Inventory {
   return { host, devices, groups, numa, findings: analyse({ host, devices, groups, numa }) };
 }
 
-/** Groups with their verdicts; a member listed in a group but missing from the PCI bus is reported. */
-function buildGroups(members: Map<number, string[]>, byAddress: Map<string, PciDevice>, notice: (n: string) => void): IommuGroup[] {
-  const groups: IommuGroup[] = [];
-  for (const [id, addresses] of members) {
-    const known = addresses.filter((a) => byAddress.has(a));
-    for (const a of addresses) if (!byAddress.has(a)) notice(`IOMMU group ${id} lists ${a}, which is not on the PCI bus`);
-    groups.push({ id, devices: known, isolation: groupIsolation(known.map((a) => byAddress.get(a)!)) });
+/**
+ * Groups from each function's `iommu_group` link: the same membership as /sys/kernel/iommu_groups/N/devices
+ * for PCI functions (the only ones that can be passed through), without one directory listing per group.
+ */
+function buildGroups(devices: PciDevice[]): IommuGroup[] {
+  const members = new Map<number, PciDevice[]>();
+  for (const d of devices) {
+    if (d.iommuGroup === null) continue;
+    const list = members.get(d.iommuGroup);
+    if (list) list.push(d);
+    else members.set(d.iommuGroup, [d]);
   }
-  return groups.sort((a, b) => a.id - b.id);
+  return [...members]
+    .map(([id, list]) => ({ id, devices: list.map((d) => d.address), isolation: groupIsolation(list) }))
+    .sort((a, b) => a.id - b.id);
 }

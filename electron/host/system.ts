@@ -126,23 +126,6 @@ export function readNumaNodes(root: string, notice: NoticeSink): NumaNode[] {
   return nodes.sort((a, b) => a.id - b.id);
 }
 
-/** Group id → member addresses, from /sys/kernel/iommu_groups (empty when the IOMMU is off). */
-export function readIommuGroupMembers(root: string, notice: NoticeSink): Map<number, string[]> {
-  const base = path.join(root, 'sys/kernel/iommu_groups');
-  const groups = new Map<number, string[]>();
-  const listing = listDir(base);
-  if (listing.kind === 'error') notice(`cannot list /sys/kernel/iommu_groups: ${listing.message}`);
-  if (listing.kind !== 'value') return groups;
-  for (const name of listing.value) {
-    const id = Number(name);
-    if (!Number.isInteger(id) || id < 0) continue;
-    const members = listDir(path.join(base, name, 'devices'));
-    if (members.kind === 'value') groups.set(id, members.value.sort());
-    else notice(`/sys/kernel/iommu_groups/${name}/devices: ${members.kind === 'error' ? members.message : 'missing'}`);
-  }
-  return groups;
-}
-
 /**
  * Whether interrupt remapping is active: the kernel names remapped MSI chips `IR-PCI-MSI` (Intel and AMD)
  * in /proc/interrupts. null when that file is unavailable.

@@ -316,6 +316,14 @@ const busOf = (address: PciAddress) => address.slice(0, address.lastIndexOf(':')
 /** NO_FLR: a display function without FLR, and what the kernel will use instead (resetMethods is in priority order). */
 function noFlrFindings(devices: PciDevice[]): Finding[] {
   const findings: Finding[] = [];
+  // Index by bus once: a 200-card host would otherwise compare every display function with every function.
+  const byBus = new Map<string, PciDevice[]>();
+  for (const o of devices) {
+    const bus = busOf(o.address);
+    const list = byBus.get(bus);
+    if (list) list.push(o);
+    else byBus.set(bus, [o]);
+  }
   for (const d of devices) {
     if (!pciClass.isDisplay(d.classCode) || d.resetMethods === null || d.resetMethods.includes('flr')) continue;
     const evidence = `${d.sysfsPath}/reset_method = "${d.resetMethods.join(' ')}"`;
@@ -328,9 +336,7 @@ function noFlrFindings(devices: PciDevice[]): Finding[] {
         `${d.address} has no reset method at all: the kernel cannot reset it between VM runs. Expect the guest to fail ` +
         'after a VM reboot or a VM-to-VM handover; only a host reboot clears the card.';
     } else if (first === 'bus') {
-      const sameBus = devices.filter(
-        (o) => busOf(o.address) === busOf(d.address) && slotOf(o.address) !== slotOf(d.address) && isGroupEndpoint(o),
-      );
+      const sameBus = (byBus.get(busOf(d.address)) ?? []).filter((o) => slotOf(o.address) !== slotOf(d.address) && isGroupEndpoint(o));
       if (sameBus.length > 0) severity = 'warning';
       message =
         `${d.address} has no FLR: the kernel resets it with a secondary bus reset, which resets every device on bus ` +

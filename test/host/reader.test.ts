@@ -103,3 +103,32 @@ describe('scanHost on a fixture tree', () => {
     expect(() => scanHost({ root: empty })).toThrow(/no sys\/ directory/);
   });
 });
+
+describe('rescans', () => {
+  it('see driver, override and reset-method changes and removed devices, and equal a cold read', async () => {
+    const { PciReadCache, readPciDevices } = await import('../../electron/host/pci');
+    const root = build('rescan', smallHost());
+    const opts = { root, names: null, kernelHasResetMethod: true };
+    const cache = new PciReadCache();
+    readPciDevices(opts, cache);
+    const gpuDir = fs.realpathSync(path.join(root, 'sys/bus/pci/devices/0000:01:00.0'));
+    // What the kernel does on bind to vfio-pci: override set, driver link moved, reset method rewritten by root.
+    fs.writeFileSync(path.join(gpuDir, 'driver_override'), 'vfio-pci\n');
+    fs.rmSync(path.join(gpuDir, 'driver'));
+    fs.mkdirSync(path.join(root, 'sys/bus/pci/drivers/vfio-pci'), { recursive: true });
+    fs.symlinkSync('../../../../bus/pci/drivers/vfio-pci', path.join(gpuDir, 'driver'));
+    fs.writeFileSync(path.join(gpuDir, 'reset_method'), 'flr\n');
+    // ...and an unbound NIC, then the audio function removed from the bus.
+    fs.rmSync(path.join(fs.realpathSync(path.join(root, 'sys/bus/pci/devices/0000:00:1f.6')), 'driver'));
+    fs.rmSync(path.join(root, 'sys/bus/pci/devices/0000:01:00.1'));
+
+    const warm = readPciDevices(opts, cache);
+    const cold = readPciDevices(opts, new PciReadCache());
+    expect(warm).toEqual(cold);
+    if (warm.kind !== 'value') throw new Error('listing failed');
+    const gpu = warm.devices.find((d) => d.address === '0000:01:00.0')!;
+    expect(gpu).toMatchObject({ driver: 'vfio-pci', driverOverride: 'vfio-pci', resetMethods: ['flr'] });
+    expect(warm.devices.find((d) => d.address === '0000:00:1f.6')!.driver).toBeNull();
+    expect(warm.devices.map((d) => d.address)).not.toContain('0000:01:00.1');
+  });
+});
