@@ -3,7 +3,7 @@
  * Takes invoke/subscribe functions rather than ipcRenderer so nothing else of Electron can leak into the page,
  * and so tests can check the surface without Electron. Imports nothing that needs Node (the preload is sandboxed).
  */
-import { IPC_PREFIX, METHODS } from '../../shared/ipc/contract';
+import { IPC_PREFIX, METHODS } from '../../shared/ipc/channels';
 import type { MethodName, PilotApi } from '../../shared/ipc/contract';
 import { HOST_CHANGED_EVENT } from '../backend/events';
 

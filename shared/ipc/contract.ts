@@ -30,8 +30,13 @@ export const contract = {
   'helper.run': { request: helperRequestSchema, reply: null as unknown as HelperResult },
 } as const;
 
-export type Channel = keyof typeof contract;
-export const CHANNELS = Object.keys(contract) as Channel[];
+export { CHANNELS, IPC_PREFIX, METHODS } from './channels';
+export type { Channel, MethodName } from './channels';
+import type { Channel, METHODS } from './channels';
+
+// Compile-time check that channels.ts names exactly the channels that have schemas here.
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const CHANNEL_NAMES_MATCH_SCHEMAS: SameKeys<keyof typeof contract, Channel> = true;
 export type RequestOf<C extends Channel> = z.input<(typeof contract)[C]['request']>;
 export type ParsedRequestOf<C extends Channel> = z.output<(typeof contract)[C]['request']>;
 export type ReplyOf<C extends Channel> = (typeof contract)[C]['reply'];
@@ -40,19 +45,8 @@ export function isChannel(name: unknown): name is Channel {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(contract, name);
 }
 
-/** Prefix of every Electron IPC channel name, so the preload can refuse anything else. */
-export const IPC_PREFIX = 'vfio-pilot:';
-
-/** The contract as named methods: what the preload exposes as `window.vfioPilot` and the web client implements. */
-export const METHODS = {
-  scanHost: 'host.scan',
-  previewHelper: 'helper.preview',
-  runHelper: 'helper.run',
-} as const satisfies Record<string, Channel>;
-export type MethodName = keyof typeof METHODS;
-
 export type PilotApi = {
-  [M in MethodName]: (
+  [M in keyof typeof METHODS]: (
     request: RequestOf<(typeof METHODS)[M]>,
   ) => Promise<import('./result').Result<ReplyOf<(typeof METHODS)[M]>>>;
 } & {

@@ -4,7 +4,8 @@
  * included, comes back as a Result: nothing is thrown into components.
  */
 import type { Channel, IpcError, PilotApi, ReplyOf, RequestOf, Result } from '../../../shared/ipc';
-import { IPC_ERROR_CODES, METHODS, fail } from '../../../shared/ipc';
+import { METHODS } from '../../../shared/ipc/channels';
+import { IPC_ERROR_CODES, fail } from '../../../shared/ipc/result';
 
 export interface WebClientOptions {
   /** Origin of the bridge, e.g. `http://127.0.0.1:41234`. */

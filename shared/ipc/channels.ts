@@ -1,0 +1,17 @@
+/**
+ * Channel and method names of the IPC contract, without the schemas: the sandboxed preload and the renderer
+ * import this file, so they do not carry zod. contract.ts checks that these names and its schemas agree.
+ */
+export const CHANNELS = ['host.scan', 'helper.preview', 'helper.run'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** Prefix of every Electron IPC channel name, so the preload can refuse anything else. */
+export const IPC_PREFIX = 'vfio-pilot:';
+
+/** The contract as named methods: what the preload exposes as `window.vfioPilot` and the web client implements. */
+export const METHODS = {
+  scanHost: 'host.scan',
+  previewHelper: 'helper.preview',
+  runHelper: 'helper.run',
+} as const satisfies Record<string, Channel>;
+export type MethodName = keyof typeof METHODS;
