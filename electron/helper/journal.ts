@@ -30,12 +30,14 @@ export function journalPath(rootReal: string): string {
 
 /** Every well-formed entry, oldest first. A torn or foreign line (e.g. after a power cut) is skipped. */
 export function readJournal(io: HelperIo, file: string): JournalEntry[] {
-  if (!io.exists(file)) return [];
   let text: string;
   try {
     text = io.readFile(file);
   } catch (err) {
-    throw new HelperError('READ_FAILED', `cannot read the journal /${JOURNAL_REL}: ${errnoMessage(err)}`);
+    // No journal yet is an empty journal; anything else (EACCES: the dir is 0700 root) must not read as "nothing recorded".
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    const hint = (err as NodeJS.ErrnoException).code === 'EACCES' ? ' (it is readable by root only: run with sudo)' : '';
+    throw new HelperError('READ_FAILED', `cannot read the journal /${JOURNAL_REL}: ${errnoMessage(err)}${hint}`);
   }
   const entries: JournalEntry[] = [];
   for (const line of text.split('\n')) {
@@ -87,7 +89,15 @@ export function unrestoredBinds(entries: readonly JournalEntry[]): Map<string, J
 export function appendJournal(io: HelperIo, file: string, entries: readonly JournalEntry[]): void {
   if (entries.length === 0) return;
   try {
-    io.appendDurable(file, entries.map((e) => JSON.stringify(e) + '\n').join(''));
+    // After a torn append (power cut), start on a fresh line so this run's records stay whole.
+    let torn = false;
+    try {
+      const text = io.readFile(file);
+      torn = text.length > 0 && !text.endsWith('\n');
+    } catch {
+      // no journal yet
+    }
+    io.appendDurable(file, (torn ? '\n' : '') + entries.map((e) => JSON.stringify(e) + '\n').join(''));
   } catch (err) {
     throw new HelperError('JOURNAL_FAILED', `cannot write the journal /${JOURNAL_REL}: ${errnoMessage(err)}`);
   }

@@ -1,6 +1,6 @@
 /** The helper core against seed 000's host with a fake kernel: binding, restoring, rollback, journal, refusals. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, rmSync, statSync, symlinkSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, statSync, symlinkSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCore } from '../../electron/helper/core';
 import type { CoreRequest } from '../../electron/helper/core';
@@ -287,5 +287,32 @@ describe('dry run', () => {
     });
     expect(host.kernel.writes).toEqual([]);
     expect(diffTrees(before, snapshotTree(host.root))).toEqual([]);
+  });
+});
+
+describe('journal', () => {
+  it('an unreadable journal is READ_FAILED, never "nothing recorded"', () => {
+    host = makeHost();
+    run(host, req('bind-vfio', [GPU, GPU_AUDIO]));
+    const k = host.kernel;
+    const denied = {
+      ...k.io,
+      readFile: (file: string) => {
+        if (file.endsWith('journal.jsonl')) throw Object.assign(new Error('permission denied'), { code: 'EACCES' });
+        return k.io.readFile(file);
+      },
+    };
+    const r = runCore(req('restore', [GPU, GPU_AUDIO], { dryRun: true }), { root: host.root, io: denied, uid: 1000 });
+    expect(r.error?.code).toBe('READ_FAILED');
+    expect(r.error?.message).toContain('root only');
+  });
+
+  it('skips a torn last line (power cut mid-append) and still restores', () => {
+    host = makeHost();
+    run(host, req('bind-vfio', [GPU, GPU_AUDIO]));
+    appendFileSync(path.join(host.root, 'var/lib/vfio-pilot/journal.jsonl'), '{"time":"2026-01-0');
+    expect(run(host, req('restore', [GPU, GPU_AUDIO])).ok).toBe(true);
+    // The restore records start on their own line, so they are read back and the bind counts as restored.
+    expect(run(host, req('restore', [GPU, GPU_AUDIO])).error?.code).toBe('NOT_RECORDED');
   });
 });
