@@ -104,6 +104,29 @@ build_initramfs() {
 	say "initramfs built in $(elapsed "$t0" "$EPOCHREALTIME")s: ${INITRD#"$REPO"/} ($(du -h "$INITRD" | cut -f1))"
 }
 
+# The kernel QEMU loads. Under TCG the bzImage's own xz decompressor takes ~9 s of a loaded 2-core machine
+# before Linux even starts; the extracted ELF vmlinux boots through its PVH entry point instead (CONFIG_PVH)
+# with no decompression and no real-mode setup. Falls back to the bzImage when it can't be extracted.
+pick_boot_image() {
+	BOOT_IMAGE=$KERNEL
+	local vmlinux=$CACHE/vmlinux-$KVER offset
+	if [ -s "$vmlinux" ] && [ "$vmlinux" -nt "$KERNEL" ]; then BOOT_IMAGE=$vmlinux; return; fi
+	grep -qx 'CONFIG_PVH=y' "/boot/config-$KVER" 2>/dev/null || return 0
+	command -v xz >/dev/null || { say "xz not found (apt xz-utils): booting the compressed kernel, ~10 s slower"; return 0; }
+	offset=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$KERNEL" | head -1 | cut -d: -f1 || true)
+	[ -n "$offset" ] || return 0
+	# (no pipefail here: xz stops reading after the stream, so tail may die of SIGPIPE)
+	if (set +o pipefail; tail -c +$((offset + 1)) "$KERNEL" | xz -dc --single-stream > "$vmlinux.tmp" 2>/dev/null) \
+		&& [ "$(head -c 4 "$vmlinux.tmp" | od -An -c | tr -d ' ')" = '177ELF' ]; then
+		mv "$vmlinux.tmp" "$vmlinux"
+		BOOT_IMAGE=$vmlinux
+		say "extracted the uncompressed kernel for a PVH boot: ${vmlinux#"$REPO"/}"
+	else
+		rm -f "$vmlinux.tmp"
+		say "could not extract vmlinux from $KERNEL: booting the compressed kernel"
+	fi
+}
+
 # ---------------------------------------------------------------------------------------------------------
 # The machine
 # ---------------------------------------------------------------------------------------------------------
@@ -155,7 +178,7 @@ qemu_command() {
 		-device VGA,id=gpu,bus=rpn1,addr=0x0.0,multifunction=on,romfile=
 		-device ich9-intel-hda,id=gpu_audio,bus=rpn1,addr=0x0.1
 		-audiodev none,id=snd0 -device hda-duplex,bus=gpu_audio.0,audiodev=snd0
-		-kernel "$KERNEL" -initrd "$INITRD"
+		-kernel "$BOOT_IMAGE" -initrd "$INITRD"
 		-append "console=ttyS0 $iommu_arg iommu=pt quiet panic=-1 mitigations=off kbench.repo=$REPO"
 	)
 }
@@ -168,7 +191,7 @@ boot_guest() {
 	: > "$LOG"
 	printf '%s\n' "${QEMU[*]}" > "$ART/qemu-command.txt"
 	truncate -s 0 "$CACHE/disk.img" && truncate -s 32M "$CACHE/disk.img"
-	say "booting ($ACCEL, IOMMU=$IOMMU, kernel $KVER, timeout ${TIMEOUT}s)"
+	say "booting ($ACCEL, IOMMU=$IOMMU, ${BOOT_IMAGE#"$REPO"/}, timeout ${TIMEOUT}s)"
 	t0=$EPOCHREALTIME
 	T_BOOT=
 	set +e
@@ -245,6 +268,7 @@ main() {
 	rm -rf "$ART"
 	mkdir -p "$ART/results"
 	build_initramfs
+	pick_boot_image
 	pick_accel
 	qemu_command
 	boot_guest
