@@ -23,8 +23,10 @@ export class DevicesPage {
     this.functionRows = this.table.locator('[role="row"][aria-level="2"]');
   }
 
+  /** Opens the app and goes to Devices through the rail, as a user would. */
   async goto(url: string): Promise<void> {
     await this.page.goto(url);
+    await this.page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: /^Devices/ }).click();
     await this.page.getByRole('heading', { name: 'Devices', level: 1 }).waitFor();
   }
 
@@ -63,6 +65,7 @@ export class DevicesPage {
       if (atEnd) break;
     }
     await body.evaluate((el) => el.scrollTo({ top: 0 }));
+    await this.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     return [...names];
   }
 }

@@ -1,19 +1,23 @@
 /** The app shell: left rail (screens in the order of the job), host header, the current screen. */
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import { useInventory, inventoryStore } from './stores/app';
-import { selectDevicesStatus, type ScreenStatus } from './stores/inventory';
+import { selectDevicesStatus, selectHostStatus, type ScreenStatus } from './stores/inventory';
+import { useNavigation, type ScreenId } from './stores/navigation';
+import { assertNever } from '../../shared/ipc';
 import { Icon } from './components/Icon';
 import { DevicesScreen } from './features/devices/DevicesScreen';
-
-type ScreenId = 'devices';
+import { SummaryScreen } from './features/summary/SummaryScreen';
 
 interface ScreenEntry {
   id: ScreenId;
   label: string;
 }
 
-// Only screens that work are listed; Readiness, Topology, Boot and VMs join here in that order.
-const SCREENS: ScreenEntry[] = [{ id: 'devices', label: 'Devices' }];
+// In the order of the job; only screens that work are listed (Topology, Boot and VMs join after Devices).
+const SCREENS: ScreenEntry[] = [
+  { id: 'summary', label: 'Summary' },
+  { id: 'devices', label: 'Devices' },
+];
 
 const STATUS_WORDS: Record<ScreenStatus, string> = {
   ok: 'ok',
@@ -34,7 +38,8 @@ function StatusDot({ status }: { status: ScreenStatus }) {
 
 function Rail({ current, onGo }: { current: ScreenId; onGo(id: ScreenId): void }) {
   const devicesStatus = useInventory(selectDevicesStatus);
-  const statusOf: Record<ScreenId, ScreenStatus> = { devices: devicesStatus };
+  const hostStatus = useInventory(selectHostStatus);
+  const statusOf: Record<ScreenId, ScreenStatus> = { summary: hostStatus, devices: devicesStatus };
   return (
     <nav className="rail" aria-label="Screens">
       <div className="brand">
@@ -122,13 +127,20 @@ function HostHeader() {
   );
 }
 
-function screenFromHash(): ScreenId {
-  const id = window.location.hash.replace(/^#\//, '');
-  return SCREENS.find((s) => s.id === id)?.id ?? 'devices';
+function Screen({ id }: { id: ScreenId }) {
+  switch (id) {
+    case 'summary':
+      return <SummaryScreen />;
+    case 'devices':
+      return <DevicesScreen />;
+    default:
+      return assertNever(id);
+  }
 }
 
 export function App() {
-  const [screen, setScreen] = useState<ScreenId>(screenFromHash);
+  const screen = useNavigation((s) => s.screen);
+  const go = useNavigation((s) => s.go);
 
   useEffect(() => {
     const store = inventoryStore.getState();
@@ -136,17 +148,14 @@ export function App() {
     return store.watchHost();
   }, []);
 
-  function go(id: ScreenId) {
-    window.history.replaceState(window.history.state, '', `#/${id}`);
-    setScreen(id);
-  }
-
   return (
     <div className="app">
       <Rail current={screen} onGo={go} />
       <div className="app-main">
         <HostHeader />
-        <main className="screen">{screen === 'devices' ? <DevicesScreen /> : null}</main>
+        <main className="screen">
+          <Screen id={screen} />
+        </main>
       </div>
     </div>
   );

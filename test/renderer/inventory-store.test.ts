@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PilotApi, Result } from '../../shared/ipc';
 import type { Inventory } from '../../shared/model';
-import { createInventoryStore, selectDevicesStatus, selectIommuFinding } from '../../renderer/src/stores/inventory';
+import { createInventoryStore, selectDevicesStatus, selectHostStatus, selectIommuFinding } from '../../renderer/src/stores/inventory';
 import { iommuOffInventory, sampleInventory } from './sample-inventory';
 
 /** A PilotApi whose scans resolve when the test says so, and whose host-changed pushes the test fires. */
@@ -74,5 +74,12 @@ describe('inventory store', () => {
     expect(selectIommuFinding({ ...base, inventory: off, error: null })?.code).toBe('IOMMU_DISABLED');
     const clean = { ...sampleInventory(), findings: [] };
     expect(selectDevicesStatus({ ...base, inventory: clean, error: null })).toBe('ok');
+    // The host verdict also counts error findings (the sample's BOOT_VGA is an error) and ignores info.
+    expect(selectHostStatus({ ...base, inventory: sampleInventory(), error: null })).toBe('blocked');
+    const warningOnly = { ...sampleInventory(), findings: sampleInventory().findings.filter((f) => f.severity !== 'error') };
+    expect(selectHostStatus({ ...base, inventory: warningOnly, error: null })).toBe('attention');
+    const infoOnly = { ...sampleInventory(), findings: sampleInventory().findings.filter((f) => f.severity === 'info') };
+    expect(selectHostStatus({ ...base, inventory: infoOnly, error: null })).toBe('ok');
+    expect(selectHostStatus({ ...base, inventory: off, error: null })).toBe('blocked');
   });
 });

@@ -65,3 +65,10 @@ export const selectDevicesStatus = (s: InventoryState): ScreenStatus => {
 export function bindInventoryStore(store: InventoryStore) {
   return <T>(selector: (s: InventoryState) => T): T => useStore(store, selector);
 }
+
+/** The Summary's verdict and rail dot: blocked by any error finding or a missing IOMMU, attention on warnings. */
+export const selectHostStatus = (s: InventoryState): ScreenStatus => {
+  if (!s.inventory) return s.error ? 'blocked' : 'unknown';
+  if (!s.inventory.host.iommuGroupsPresent || s.inventory.findings.some((f) => f.severity === 'error')) return 'blocked';
+  return s.inventory.findings.some((f) => f.severity === 'warning') ? 'attention' : 'ok';
+};

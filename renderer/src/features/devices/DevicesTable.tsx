@@ -2,9 +2,9 @@
  * IOMMU groups as collapsible tree rows over virtualised rows, as an ARIA treegrid:
  * arrows move, Right/Left open/close a group, Enter selects, Home/End jump.
  */
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { flexRender, getCoreRowModel, getExpandedRowModel, useReactTable, type ExpandedState, type Row } from '@tanstack/react-table';
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { defaultRangeExtractor, useVirtualizer, type Range } from '@tanstack/react-virtual';
 import { isGroupOpen, type DeviceRow, type GroupRow } from './deviceTree';
 import { deviceColumns } from './columns';
 import { Icon } from '../../components/Icon';
@@ -91,18 +91,29 @@ export function DevicesTable(props: DevicesTableProps) {
   const rows = table.getRowModel().rows;
 
   const scrollRef = useRef<HTMLDivElement>(null);
+  // Roving focus: one row is in the tab order; keys move it.
+  const [focusIndex, setFocusIndex] = useState(0);
+  const focusAfterRender = useRef(false);
+  const boundedFocus = Math.min(focusIndex, Math.max(rows.length - 1, 0));
+  // The focused row stays rendered even when scrolled away, so the mouse wheel never drops keyboard focus.
+  const keepRendered = useRef(boundedFocus);
+  useEffect(() => {
+    keepRendered.current = boundedFocus;
+  });
+  const rangeExtractor = useCallback((range: Range) => {
+    const indexes = defaultRangeExtractor(range);
+    const keep = keepRendered.current;
+    if (keep < range.count && !indexes.includes(keep)) indexes.push(keep);
+    return indexes.sort((a, b) => a - b);
+  }, []);
   const virtualizer = useVirtualizer({
+    rangeExtractor,
     count: rows.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: (i) => (rows[i]?.original.kind === 'group' ? GROUP_ROW_HEIGHT : FUNCTION_ROW_HEIGHT),
     overscan: 10,
     getItemKey: (i) => rows[i]?.id ?? i,
   });
-
-  // Roving focus: one row is in the tab order; keys move it.
-  const [focusIndex, setFocusIndex] = useState(0);
-  const focusAfterRender = useRef(false);
-  const boundedFocus = Math.min(focusIndex, Math.max(rows.length - 1, 0));
 
   useEffect(() => {
     if (!focusAfterRender.current) return;
