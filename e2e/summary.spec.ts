@@ -1,7 +1,10 @@
 /** The Summary screen on eight-gpu-2numa: verdict, display devices and findings as the backend reports them, and the way into Devices. */
+import path from 'node:path';
 import { expect, test } from './fixtures';
 import { SummaryPage } from './pages/SummaryPage';
 import { DevicesPage } from './pages/DevicesPage';
+
+const artifacts = path.join(path.dirname(new URL(import.meta.url).pathname), 'artifacts');
 
 test.use({ fixtureHost: 'eight-gpu-2numa' });
 
@@ -22,6 +25,7 @@ test.describe('Summary on eight-gpu-2numa', () => {
     for (const d of displays) await expect(summary.displays).toContainText(d.address);
 
     await expect(summary.findings.getByRole('listitem')).toHaveCount(inventory.findings.length);
+    await page.screenshot({ path: path.join(artifacts, 'summary-eight-gpu.png') });
 
     // The report a user pastes into a forum post: facts, findings and groups.
     await context.grantPermissions(['clipboard-read', 'clipboard-write']);

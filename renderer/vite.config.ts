@@ -12,7 +12,16 @@ const api = process.env.VFIO_PILOT_API;
 export default defineConfig({
   root: here,
   base: './',
-  plugins: [react()],
+  plugins: [
+    react(),
+    {
+      // The dev server's hot reload needs an inline script that the app's strict CSP (index.html) forbids;
+      // the CSP stays in every build.
+      name: 'vfio-pilot-dev-csp',
+      apply: 'serve',
+      transformIndexHtml: (html) => html.replace(/<meta\s+http-equiv="Content-Security-Policy"[\s\S]*?\/>/, ''),
+    },
+  ],
   build: {
     outDir: path.join(here, '..', 'dist', 'renderer'),
     emptyOutDir: true,
@@ -22,6 +31,7 @@ export default defineConfig({
   server: {
     host: '127.0.0.1',
     fs: { allow: [path.join(here, '..')] },
-    proxy: api ? { '/api': { target: api, changeOrigin: true } } : undefined,
+    // The bridge refuses foreign Host/Origin headers (DNS rebinding): present the bridge's own.
+    proxy: api ? { '/api': { target: api, changeOrigin: true, headers: { origin: api } } } : undefined,
   },
 });
