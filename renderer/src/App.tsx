@@ -3,7 +3,7 @@ import { useEffect } from 'react';
 import { useInventory, inventoryStore } from './stores/app';
 import { selectDevicesStatus, selectHostStatus, type ScreenStatus } from './stores/inventory';
 import { useNavigation, type ScreenId } from './stores/navigation';
-import { assertNever } from '../../shared/ipc';
+import { assertNever } from '../../shared/ipc/result';
 import { Icon } from './components/Icon';
 import { DevicesScreen } from './features/devices/DevicesScreen';
 import { SummaryScreen } from './features/summary/SummaryScreen';
