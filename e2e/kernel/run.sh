@@ -139,7 +139,7 @@ pick_accel() {
 	case "$ACCEL" in
 		# intremap=on under KVM needs the split irqchip
 		kvm) MACHINE=q35,kernel-irqchip=split; CPU=host; ACCEL_OPT=kvm ;;
-		tcg) MACHINE=q35; CPU=max; ACCEL_OPT=tcg,thread=multi ;;
+		tcg) MACHINE=q35; CPU=${KBENCH_CPU:-max}; ACCEL_OPT=tcg,thread=multi ;;
 		*) die "ACCEL=$ACCEL: use auto, tcg or kvm" ;;
 	esac
 }
