@@ -12,8 +12,6 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const dist = path.join(root, 'dist');
 const only = process.argv.slice(2); // e.g. `node scripts/build.mjs node` skips the renderer
 
-rmSync(path.join(dist, 'node'), { recursive: true, force: true });
-rmSync(path.join(dist, 'test'), { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
 const nodeBundles = [
@@ -33,6 +31,8 @@ for (const name of commandModules) nodeBundles.push({ in: `electron/cli/${name}.
 const externalFor = (b) => (b.in === 'electron/cli/main.ts' ? ['electron', ...commandModules.map((n) => `./${n}`)] : ['electron']);
 
 if (only.length === 0 || only.includes('node')) {
+  // Clear only what this step rebuilds: `build.mjs renderer` must leave the node bundles in place.
+  for (const dir of ['node', 'test']) rmSync(path.join(dist, dir), { recursive: true, force: true });
   await Promise.all(
     nodeBundles.map((b) =>
       build({

@@ -25,6 +25,11 @@ export interface BackendOptions {
   watchIntervalMs?: number;
   /** Where unexpected errors are logged (stderr in the CLI, the console in Electron). */
   log?: (line: string) => void;
+  /**
+   * In-process mode only: the sysfs I/O the helper core writes through. A plain fixture tree does not react to
+   * writes like a kernel; the e2e server passes a simulated kernel here (test/helper/fake-kernel.ts).
+   */
+  helperIo?: HelperContext['io'];
 }
 
 /** Who sent a request, for log lines only: the checks that matter happen before `dispatch`. */
@@ -77,7 +82,9 @@ export function helperModeFor(root: string): HelperContext['mode'] {
 export function createBackend(options: BackendOptions): Backend {
   const { root, pciIdsPath, helperMode } = options;
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
-  const helperContext: HelperContext = { root, mode: helperMode };
+  const helperContext: HelperContext = options.helperIo ? { root, mode: helperMode, io: options.helperIo } : { root, mode: helperMode };
+  // One privileged run at a time: two overlapping binds of one group would interleave their sysfs writes.
+  let helperQueue: Promise<unknown> = Promise.resolve();
   const watch = watchDevices(root, options.watchIntervalMs);
 
   const handlers: HandlerTable = {
@@ -94,13 +101,17 @@ export function createBackend(options: BackendOptions): Backend {
       }
     },
     'helper.preview': (request) => runHelperRequest(request, helperContext, true),
-    'helper.run': async (request) => {
-      try {
-        return await runHelperRequest(request, helperContext, false);
-      } finally {
-        // Even a refused or failed run may have changed a driver before it stopped: let every view re-read.
-        await watch.notify();
-      }
+    'helper.run': (request) => {
+      const run = helperQueue.then(async () => {
+        try {
+          return await runHelperRequest(request, helperContext, false);
+        } finally {
+          // Even a refused or failed run may have changed a driver before it stopped: let every view re-read.
+          await watch.notify();
+        }
+      });
+      helperQueue = run.catch(() => undefined);
+      return run;
     },
   };
 

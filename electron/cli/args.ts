@@ -1,6 +1,16 @@
 /** A small, strict argv parser: known flags only, so a typo is an error rather than a silent default. */
 
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/**
+ * True for a UsageError from any bundle: each command is bundled separately (see scripts/build.mjs),
+ * so a command's UsageError is not the same class as the dispatcher's and `instanceof` would miss it.
+ */
+export function isUsageError(err: unknown): err is Error {
+  return err instanceof Error && err.name === 'UsageError';
+}
 
 export interface FlagSpec {
   /** Flags that take a value (`--root DIR` or `--root=DIR`). */

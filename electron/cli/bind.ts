@@ -24,19 +24,6 @@ export const runRestore = (argv: string[], io: CommandIo) => runHelperCommand('r
 export const runUnbind = (argv: string[], io: CommandIo) => runHelperCommand('unbind', argv, io);
 
 async function runHelperCommand(command: string, argv: string[], io: CommandIo): Promise<number> {
-  try {
-    return await runChecked(command, argv, io);
-  } catch (err) {
-    // This module is its own bundle, so main's `instanceof UsageError` would not match our copy: answer here.
-    if (err instanceof UsageError) {
-      io.stderr(`vfio-pilot ${command}: ${err.message}\n`);
-      return EXIT.usage;
-    }
-    throw err;
-  }
-}
-
-async function runChecked(command: string, argv: string[], io: CommandIo): Promise<number> {
   const verb = COMMAND_VERB[command]!;
   const args = parseArgs(argv, { values: ['root'], booleans: ['with-group', 'force', 'dry-run', 'json'] });
   if (args.positionals.length === 0) throw new UsageError(`${command} needs at least one PCI address (e.g. 0000:01:00.0)`);

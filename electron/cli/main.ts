@@ -2,7 +2,7 @@
  * `vfio-pilot` entry point: dispatches to one module per command. Exit codes: 0 success,
  * 1 the command ran and found/refused something (e.g. a helper refusal), 2 bad usage or unreadable root.
  */
-import { UsageError } from './args';
+import { isUsageError } from './args';
 
 export interface CommandIo {
   stdout: (text: string) => void;
@@ -52,7 +52,7 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
   try {
     return await command.run(rest, io);
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (isUsageError(err)) {
       io.stderr(`vfio-pilot ${name}: ${err.message}\n`);
       return 2;
     }

@@ -66,15 +66,15 @@ export function createRealIo(root: string): HelperIo {
   };
 }
 
-/** Append + fsync, creating the directory (0700) and file (0600) if needed; a symlink anywhere at the end is refused. */
+/** Append + fsync, creating the directory (0755) and file (0644) if needed; a symlink anywhere at the end is refused. */
 export function appendDurable(file: string, text: string): void {
   const dir = path.dirname(file);
   if (!existsSync(dir)) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
     fsyncDir(path.dirname(dir));
   }
   if (lstatSync(dir).isSymbolicLink() || !lstatSync(dir).isDirectory()) throw new Error(`${dir} is not a plain directory`);
-  const fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  const fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
   try {
     const buf = Buffer.from(text, 'utf8');
     let off = 0;

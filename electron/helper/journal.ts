@@ -1,6 +1,7 @@
 /**
  * The helper's journal: one JSON line per function changed, appended and fsynced at
- * ROOT/var/lib/vfio-pilot/journal.jsonl (dir 0700, file 0600), so `restore` works after a reboot or a crash
+ * ROOT/var/lib/vfio-pilot/journal.jsonl (dir 0755, file 0644: written by root only, readable by the
+ * unprivileged app so a restore can be previewed without a password), so `restore` works after a reboot or a crash
  * of the app. `restore` uses the latest bind record of a function that no later restore/unbind consumed.
  */
 import path from 'node:path';
@@ -34,7 +35,7 @@ export function readJournal(io: HelperIo, file: string): JournalEntry[] {
   try {
     text = io.readFile(file);
   } catch (err) {
-    // No journal yet is an empty journal; anything else (EACCES: the dir is 0700 root) must not read as "nothing recorded".
+    // No journal yet is an empty journal; anything else (EACCES: a journal left 0600 by an old version) must not read as "nothing recorded".
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     const hint = (err as NodeJS.ErrnoException).code === 'EACCES' ? ' (it is readable by root only: run with sudo)' : '';
     throw new HelperError('READ_FAILED', `cannot read the journal /${JOURNAL_REL}: ${errnoMessage(err)}${hint}`);

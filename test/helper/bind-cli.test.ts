@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBind } from '../../electron/cli/bind';
+import { main } from '../../electron/cli/main';
 import { buildFixtureRoot } from '../fixtures/builder';
 import { two1080tiUbuntu } from '../fixtures/hosts/two-1080ti-ubuntu';
 import { BMC_VGA, GPU, GPU_AUDIO, diffTrees, snapshotTree } from './setup';
@@ -36,10 +36,11 @@ const EXPECTED_WRITES = [
   `  /sys/bus/pci/drivers_probe ← "${GPU_AUDIO}"`,
 ];
 
+/** `vfio-pilot bind ARGV` through the CLI dispatcher (which turns usage errors into exit 2), in this process. */
 async function inProcess(argv: string[]) {
   let stdout = '';
   let stderr = '';
-  const code = await runBind(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  const code = await main(['bind', ...argv], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
   return { code, stdout, stderr };
 }
 
@@ -65,7 +66,9 @@ describe('vfio-pilot bind (in-process)', () => {
   });
 
   it('usage errors exit 2', async () => {
-    expect((await inProcess(['--dry-run', '--root', root])).code).toBe(2);
+    const noAddress = await inProcess(['--dry-run', '--root', root]);
+    expect(noAddress.code).toBe(2);
+    expect(noAddress.stderr).toContain('vfio-pilot bind: bind needs at least one PCI address');
     expect((await inProcess([GPU, '--frobnicate'])).code).toBe(2);
   });
 });

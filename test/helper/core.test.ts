@@ -60,8 +60,8 @@ describe('bind-vfio and restore of a GPU group', () => {
       { time: '2026-01-02T03:04:05.000Z', uid: 1000, verb: 'bind-vfio', address: GPU_AUDIO, before: 'snd_hda_intel', after: 'vfio-pci', driverOverrideBefore: null },
     ]);
     const jdir = path.join(host.root, 'var/lib/vfio-pilot');
-    expect(statSync(jdir).mode & 0o777).toBe(0o700);
-    expect(statSync(path.join(jdir, 'journal.jsonl')).mode & 0o777).toBe(0o600);
+    expect(statSync(jdir).mode & 0o777).toBe(0o755);
+    expect(statSync(path.join(jdir, 'journal.jsonl')).mode & 0o777).toBe(0o644);
   });
 
   it('restore brings the recorded drivers back, even from a new helper process, and only once', () => {
