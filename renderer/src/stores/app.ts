@@ -1,6 +1,11 @@
 /** The app's store instances, bound to the app's PilotApi. */
 import { getPilotApi } from '../bridge';
+import { bindHelperActionStore, createHelperActionStore } from './helperAction';
 import { bindInventoryStore, createInventoryStore } from './inventory';
 
 export const inventoryStore = createInventoryStore(getPilotApi);
 export const useInventory = bindInventoryStore(inventoryStore);
+
+// When a run returns the inventory is read again at once; host-changed triggers a rescan too (both are cheap).
+export const helperActionStore = createHelperActionStore(getPilotApi, () => void inventoryStore.getState().refresh());
+export const useHelperAction = bindHelperActionStore(helperActionStore);

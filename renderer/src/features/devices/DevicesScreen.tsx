@@ -9,6 +9,7 @@ import { parseDeviceQuery, isEmptyQuery } from './deviceFilter';
 import { DevicesTable } from './DevicesTable';
 import { GroupPanel } from './GroupPanel';
 import { FindingsPanel } from './FindingsPanel';
+import { HelperDialog } from './HelperDialog';
 import { Icon } from '../../components/Icon';
 import { ErrorState, LoadingState } from '../../components/States';
 
@@ -159,6 +160,7 @@ export function DevicesScreen() {
         </div>
         {selected ? <GroupPanel inventory={inventory} group={selected} onClose={() => view.select(null)} /> : null}
       </div>
+      <HelperDialog />
     </div>
   );
 }

@@ -1,10 +1,11 @@
-/** The side panel for the selected group: its functions, why it is (not) isolated, its findings. */
+/** The side panel for the selected group: its actions, why it is (not) isolated, its functions, its findings. */
 import type { Finding, Inventory } from '../../../../shared/model';
 import { groupSubject } from '../../../../shared/model';
 import { explainGroup } from './groupExplanation';
 import { findingsBySubject, type GroupRow } from './deviceTree';
 import { Icon, SeverityLabel } from '../../components/Icon';
 import { DriverPill, IsolationPill } from '../../components/Pills';
+import { GroupActions } from './GroupActions';
 
 function nameOf(inventory: Inventory, address: string): string {
   const d = inventory.devices.find((x) => x.address === address);
@@ -39,6 +40,8 @@ export function GroupPanel({ inventory, group, onClose }: { inventory: Inventory
           <Icon name="close" />
         </button>
       </header>
+
+      <GroupActions inventory={inventory} groupId={group.groupId} />
 
       <section aria-label={explanation?.verdict === 'shared' ? 'Why it is shared' : 'Why it is isolated'}>
         <h3>{explanation === null ? 'Why there is no group' : explanation.verdict === 'shared' ? 'Why it is shared' : 'Why it is isolated'}</h3>
