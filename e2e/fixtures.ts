@@ -3,6 +3,8 @@
  * `bin/vfio-pilot serve --root DIR --port 0`, one server per worker and fixture host, stopped afterwards.
  * `test.use({ fixtureHost: 'NAME' })` picks the host (`synthetic-N`: the benchmark's host with N cards); `scan()` gives what `vfio-pilot scan --json` reports for it,
  * so tests compare the screen with the backend's own answer instead of hard-coded numbers.
+ * `test.use({ simulatedKernel: true })` serves the root through e2e/support/serve-simulated.ts instead, whose sysfs
+ * reacts to the helper's writes like a kernel (for flows that bind and restore); `scanNow()` then reads the tree afresh.
  */
 import { test as base } from '@playwright/test';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -10,6 +12,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Inventory } from '../shared/model';
+import { SIMULATED_SERVER } from './global-setup';
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const cli = path.join(repo, 'bin', 'vfio-pilot');
@@ -20,8 +23,10 @@ export interface PilotServer {
   root: string;
   /** `http://127.0.0.1:PORT/?token=TOKEN`, as `serve` printed it. */
   url: string;
-  /** `vfio-pilot scan --root ROOT --json`, parsed. */
+  /** `vfio-pilot scan --root ROOT --json`, parsed (read once, when first asked). */
   scan(): Inventory;
+  /** The same, read now: the state behind the screen after the app changed it. */
+  scanNow(): Inventory;
 }
 
 function buildRoot(host: string): { dir: string; root: string } {
@@ -35,10 +40,11 @@ function buildRoot(host: string): { dir: string; root: string } {
   return { dir, root };
 }
 
-/** Starts `serve` and resolves with the URL from its one stdout line; rejects with its stderr if it dies first. */
-function startServe(root: string): Promise<{ child: ChildProcess; url: string }> {
+/** Starts `serve` (or the simulated-kernel server) and resolves with the URL from its one stdout line; rejects with its stderr if it dies first. */
+function startServe(root: string, simulatedKernel: boolean): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, 'serve', '--root', root, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = simulatedKernel ? [SIMULATED_SERVER, '--root', root] : [cli, 'serve', '--root', root, '--port', '0'];
+    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => {
@@ -69,21 +75,24 @@ async function stop(child: ChildProcess): Promise<void> {
   if ((await Promise.race([exited, timeout])) === 'timeout') child.kill('SIGKILL');
 }
 
-export const test = base.extend<object, { fixtureHost: string; pilot: PilotServer }>({
+export const test = base.extend<object, { fixtureHost: string; simulatedKernel: boolean; pilot: PilotServer }>({
   fixtureHost: ['eight-gpu-2numa', { scope: 'worker', option: true }],
+  simulatedKernel: [false, { scope: 'worker', option: true }],
   pilot: [
-    async ({ fixtureHost }, use) => {
+    async ({ fixtureHost, simulatedKernel }, use) => {
       const { dir, root } = buildRoot(fixtureHost);
-      const { child, url } = await startServe(root);
+      const { child, url } = await startServe(root, simulatedKernel);
+      const scanNow = () => JSON.parse(execFileSync(process.execPath, [cli, 'scan', '--root', root, '--json'], { encoding: 'utf8' })) as Inventory;
       let cached: Inventory | null = null;
       try {
         await use({
           root,
           url,
           scan() {
-            cached ??= JSON.parse(execFileSync(process.execPath, [cli, 'scan', '--root', root, '--json'], { encoding: 'utf8' })) as Inventory;
+            cached ??= scanNow();
             return cached;
           },
+          scanNow,
         });
       } finally {
         await stop(child);

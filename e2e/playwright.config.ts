@@ -10,6 +10,8 @@ export default defineConfig({
   testMatch: '*.spec.ts',
   testIgnore: ['kernel/**'],
   outputDir: path.join(here, 'artifacts', 'test-results'),
+  // Bundles the simulated-kernel server that the bind/restore flow runs against (e2e/support/serve-simulated.ts).
+  globalSetup: path.join(here, 'global-setup.ts'),
   workers: 1,
   retries: 0,
   timeout: 60_000,

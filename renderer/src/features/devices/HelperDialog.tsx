@@ -80,20 +80,25 @@ function Writes({ model }: { model: DialogModel }) {
       <summary>Show the exact writes{model.writes.length > 0 ? ` (${model.writes.length})` : ''}</summary>
       {model.writes.length === 0 ? (
         <p className="muted">
-          {model.refusal || model.needsForce
-            ? 'The helper lists its writes once nothing refuses the run.'
-            : 'No writes: nothing needs to change.'}
+          {model.refusal
+            ? 'None: the helper refuses this run, so it would write nothing.'
+            : model.needsForce
+              ? 'The writes of a forced run are listed once the box below is ticked.'
+              : 'None: nothing needs to change.'}
         </p>
       ) : (
-        <ol className="write-list">
-          {model.writes.map((w, i) => (
-            <li key={i} className="mono">
-              <span className="write-value">{w.value === '\n' ? '(empty line)' : w.value}</span>
-              <span className="muted"> → </span>
-              <span className="write-path">{w.path}</span>
-            </li>
-          ))}
-        </ol>
+        <>
+          <p className="muted writes-lead">In this order, each value is written to its sysfs file:</p>
+          <ol className="write-list">
+            {model.writes.map((w, i) => (
+              <li key={i} className="mono">
+                <span className="write-value">{w.value === '\n' ? '(empty line: clears it)' : w.value}</span>
+                <span className="muted"> → </span>
+                <span className="write-path">{w.path}</span>
+              </li>
+            ))}
+          </ol>
+        </>
       )}
       {model.modules.length > 0 ? <p className="muted">Loads the kernel module {model.modules.join(', ')} first.</p> : null}
     </details>
