@@ -12,6 +12,8 @@
 #   KBENCH_TIMEOUT=240      seconds before the guest is killed
 #   KBENCH_CACHE=.kbench    initramfs cache (keyed on the kernel version and the inputs)
 #   KBENCH_KERNEL=/boot/vmlinuz-VERSION   guest kernel (default: the newest /boot/vmlinuz-*-amd64)
+#   KBENCH_STEPS=a,b        run only these guest steps (while working on one; the full list is in guest/steps.mjs)
+#   KBENCH_BROWSER=1|0      the browser step: Chromium here clicks Bind/Restore in `serve` inside the guest
 # Everything the guest printed, its dmesg and the steps' files end up in e2e/artifacts/kernel/.
 set -euo pipefail
 
@@ -127,6 +129,28 @@ pick_boot_image() {
 	fi
 }
 
+# The browser step needs Chromium and Playwright here, and a free loopback port to forward into the guest.
+pick_browser() {
+	SERVE_PORT=
+	[ "${KBENCH_BROWSER:-1}" = 1 ] || { say "browser step off (KBENCH_BROWSER=0)"; return 0; }
+	if [ ! -x /usr/bin/chromium ] || [ ! -x "$REPO/node_modules/.bin/playwright" ]; then
+		say "browser step skipped: needs /usr/bin/chromium (apt chromium) and npm ci"
+		return 0
+	fi
+	SERVE_PORT=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
+}
+
+# Runs the host half of the browser step when the guest announces `KSERVE URL group=N functions=A,B`.
+start_browser() {
+	local url group fns
+	read -r _ url group fns <<< "$1"
+	(
+		cd "$REPO" && KBENCH_URL=$url KBENCH_GROUP=${group#group=} KBENCH_FUNCTIONS=${fns#functions=} KBENCH_SHARE=$ART/results \
+			"$REPO/node_modules/.bin/playwright" test -c e2e/kernel/playwright.config.ts > "$ART/browser.log" 2>&1
+		echo $? > "$ART/results/browser-exit"
+	) &
+}
+
 # ---------------------------------------------------------------------------------------------------------
 # The machine
 # ---------------------------------------------------------------------------------------------------------
@@ -165,7 +189,7 @@ qemu_command() {
 		-device pcie-root-port,id=rp3,bus=pcie.0,chassis=3,slot=3,addr=0x5
 		-device pcie-root-port,id=rp4,bus=pcie.0,chassis=4,slot=4,addr=0x6
 		-device pcie-root-port,id=rp5,bus=pcie.0,chassis=5,slot=5,addr=0x7
-		-netdev user,id=net0,restrict=on -device e1000e,bus=rp1,netdev=net0,mac=52:54:00:4b:00:01,romfile=
+		-netdev "user,id=net0,restrict=on${SERVE_PORT:+,hostfwd=tcp:127.0.0.1:$SERVE_PORT-:$SERVE_PORT}" -device e1000e,bus=rp1,netdev=net0,mac=52:54:00:4b:00:01,romfile=
 		-netdev user,id=net1,restrict=on -device virtio-net-pci,bus=rp2,netdev=net1,mac=52:54:00:4b:00:02,romfile=
 		-drive file="$CACHE/disk.img",if=none,format=raw,id=disk0 -device virtio-blk-pci,bus=rp3,drive=disk0
 		-fsdev local,id=fs_host,path=/,security_model=none,readonly=on,multidevs=remap
@@ -179,7 +203,7 @@ qemu_command() {
 		-device ich9-intel-hda,id=gpu_audio,bus=rpn1,addr=0x0.1
 		-audiodev none,id=snd0 -device hda-duplex,bus=gpu_audio.0,audiodev=snd0
 		-kernel "$BOOT_IMAGE" -initrd "$INITRD"
-		-append "console=ttyS0 $iommu_arg iommu=pt quiet panic=-1 mitigations=off kbench.repo=$REPO"
+		-append "console=ttyS0 $iommu_arg iommu=pt quiet panic=-1 mitigations=off kbench.repo=$REPO${SERVE_PORT:+ kbench.serve_port=$SERVE_PORT}${KBENCH_STEPS:+ kbench.steps=$KBENCH_STEPS}"
 	)
 }
 
@@ -202,8 +226,10 @@ boot_guest() {
 			case "$line" in
 				KBOOT*) echo "$EPOCHREALTIME" > "$ART/.kboot" ;;
 				KSTEP*) printf '  %s\n' "$line" ;;
+				KSERVE*) start_browser "$line" < /dev/null ;; # (not the pipe: it carries the guest log)
 			esac
 		done
+		wait
 	}
 	rc=${PIPESTATUS[0]}
 	set -e
@@ -269,6 +295,7 @@ main() {
 	mkdir -p "$ART/results"
 	build_initramfs
 	pick_boot_image
+	pick_browser
 	pick_accel
 	qemu_command
 	boot_guest

@@ -2,8 +2,9 @@
 // (the repo is the working directory; /sys /proc /dev are the guest kernel's). Each step prints
 // `KSTEP <name>: PASS|FAIL <detail>`; e2e/kernel/run.sh reads them. Devices are found from the guest's
 // own state (boot_vga, the default route, the mount table), never from the scanner under test.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { compareGroups, compareWithLspci, compareWithSysfs, findingsAbout, parseLspciVmm } from './compare.mjs';
 
@@ -13,6 +14,8 @@ const JOURNAL = '/var/lib/vfio-pilot/journal.jsonl';
 const PCI = '/sys/bus/pci/devices';
 const CLI = 'dist/node/cli.cjs';
 const HELPER = 'dist/node/vfio-pilot-helper.cjs';
+// Set by run.sh when Chromium can drive the app: QEMU forwards the host's 127.0.0.1:PORT to 10.0.2.15:PORT.
+const SERVE_PORT = /(?:^|\s)kbench\.serve_port=(\d+)/.exec(fs.readFileSync('/proc/cmdline', 'utf8'))?.[1];
 
 const STEPS = [
   ['topology', topology],
@@ -25,11 +28,17 @@ const STEPS = [
   ['group-incomplete', groupIncomplete],
   ['with-group', withGroup],
   ['journal-restart', journalRestart],
+  // before the route NIC's guard step: the browser reaches the guest through that NIC
+  ...(SERVE_PORT ? [['browser-bind', browserBind]] : []),
   ['guard-boot-display', (ctx) => guard(ctx, ctx.bootVga, 'GUARD_BOOT_DISPLAY')],
   ['guard-default-route', (ctx) => guard(ctx, ctx.routeNic, 'GUARD_DEFAULT_ROUTE', restoreRoute)],
   // last: binding the disk's controller pulls the block device from under its mount
   ['guard-root-disk', (ctx) => guard(ctx, ctx.diskController, 'GUARD_ROOT_DISK')],
 ];
+
+// KBENCH_STEPS=a,b (run.sh → kbench.steps=) runs only those steps, for working on one of them.
+const ONLY = /(?:^|\s)kbench\.steps=(\S+)/.exec(fs.readFileSync('/proc/cmdline', 'utf8'))?.[1]?.split(',');
+const PLAN = ONLY ? STEPS.filter(([name]) => ONLY.includes(name)) : STEPS;
 
 class StepFailure extends Error {}
 const check = (cond, message) => {
@@ -333,6 +342,74 @@ function guard(ctx, address, code, afterRestore) {
   return `refused (${refused.error.message}); --force bound it; restored to ${driverOf(address)}${extra}`;
 }
 
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `cond` until true; fails early when the host's browser test has already ended. */
+async function waitFor(cond, seconds, what) {
+  for (let i = 0; i < seconds * 4; i++) {
+    if (cond()) return;
+    const exit = readOr(`${RESULTS}/browser-exit`);
+    if (exit !== null) throw new StepFailure(`the browser test ended (exit ${exit}) before ${what}; see e2e/artifacts/kernel/browser.log`);
+    await sleep(250);
+  }
+  throw new StepFailure(`${what}: not within ${seconds}s`);
+}
+
+/** The first stdout line of a child process (serve prints its URL and token there). */
+function firstLine(child, seconds) {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new StepFailure(`serve printed no URL within ${seconds}s`)), seconds * 1000);
+    child.stdout.on('data', (d) => {
+      buf += d;
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        resolve(buf.slice(0, nl).trim());
+      }
+    });
+    child.on('exit', (code) => reject(new StepFailure(`serve exited (${code}) before printing its URL`)));
+  });
+}
+
+/**
+ * Stretch: `vfio-pilot serve` in the guest, Chromium on the host (run.sh starts it on KSERVE) clicks Bind and
+ * Restore on the GPU group; the guest checks its own sysfs for both moves.
+ */
+async function browserBind(ctx) {
+  const port = Number(SERVE_PORT);
+  const pair = [ctx.gpu0, ctx.gpu1];
+  const group = groupOf(ctx.gpu0);
+  console.log(`$ node ${CLI} serve --port ${port}`);
+  const server = spawn(process.execPath, [CLI, 'serve', '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  server.stderr.on('data', (d) => process.stdout.write(String(d).replace(/^(?=.)/gm, 'serve: ')));
+  // serve listens on the guest's loopback only; QEMU's forward arrives on 10.0.2.15, so relay it in.
+  const relay = net.createServer((client) => {
+    const upstream = net.connect(port, '127.0.0.1');
+    client.pipe(upstream).pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  try {
+    const line = await firstLine(server, 90);
+    const url = /https?:\/\/\S+/.exec(line)?.[0];
+    check(url, `serve printed no URL: ${line}`);
+    await new Promise((resolve, reject) => relay.once('error', reject).listen(port, '10.0.2.15', resolve));
+    console.log(`KSERVE ${url} group=${group} functions=${pair.join(',')}`);
+    await waitFor(() => pair.every((a) => driverOf(a) === 'vfio-pci'), 150, 'the GPU group reached vfio-pci');
+    save('guest-bound.json', JSON.stringify(driversOf(pair)) + '\n');
+    console.log(`guest: ${pair.join(' ')} on vfio-pci, moved by the browser`);
+    await waitFor(() => pair.every((a) => driverOf(a) === ctx.original[a]), 150, 'the GPU group was restored');
+    for (let i = 0; i < 120 && readOr(`${RESULTS}/browser-exit`) === null; i++) await sleep(250);
+    const exit = readOr(`${RESULTS}/browser-exit`);
+    check(exit === '0', `the browser test ${exit === null ? 'never finished' : `failed (exit ${exit})`}; see e2e/artifacts/kernel/browser.log`);
+    return `Chromium bound group ${group} (${pair.join(' ')} seen on vfio-pci in the guest's sysfs) and restored it (${pair.map(driverOf).join(', ')})`;
+  } finally {
+    relay.close();
+    server.kill('SIGTERM');
+  }
+}
+
 /** Gives the route NIC its address and default route back (the kernel forgot them with the unbind). */
 function restoreRoute(ctx) {
   const ifname = fs.readdirSync('/sys/class/net').find((n) => {
@@ -352,24 +429,24 @@ function restoreRoute(ctx) {
 
 // ---- main -------------------------------------------------------------------------------------------------
 
-function main() {
-  console.log(`KPLAN ${STEPS.map(([name]) => name).join(' ')}`);
+async function main() {
+  console.log(`KPLAN ${PLAN.map(([name]) => name).join(' ')}`);
   let ctx;
   try {
     ctx = discover();
   } catch (e) {
-    for (const [name] of STEPS) console.log(`KSTEP ${name}: FAIL could not find the bench's devices: ${e.message}`);
+    for (const [name] of PLAN) console.log(`KSTEP ${name}: FAIL could not find the bench's devices: ${e.message}`);
     return 1;
   }
   let failures = 0;
   const summary = [];
-  for (const [name, step] of STEPS) {
+  for (const [name, step] of PLAN) {
     console.log(`--- ${name}`);
     const t0 = process.hrtime.bigint();
     let status = 'PASS';
     let detail;
     try {
-      detail = step(ctx);
+      detail = await step(ctx);
     } catch (e) {
       status = 'FAIL';
       detail = e instanceof StepFailure ? e.message : `${e.stack ?? e}`.split('\n').slice(0, 3).join(' | ');
@@ -384,4 +461,4 @@ function main() {
   return failures === 0 ? 0 : 1;
 }
 
-process.exitCode = main();
+process.exitCode = await main();
