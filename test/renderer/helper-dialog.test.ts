@@ -157,11 +157,17 @@ describe('dialogModel', () => {
       ],
     };
     const m = dialogModel('unbind', unbind, inv);
-    expect(m.functions.map((f) => [f.address, f.moves])).toEqual([
-      ['0000:01:00.0', false],
-      ['0000:01:00.1', true],
+    expect(m.functions.map((f) => [f.address, f.moves, f.after])).toEqual([
+      ['0000:01:00.0', false, 'nouveau'],
+      ['0000:01:00.1', true, null],
     ]);
     expect(m.nothingToDo).toBe(false);
+    // The helper's dry run echoes the driver now for unbind (`after: vfio-pci`): the writes still decide.
+    const echoed = { ...unbind, devices: unbind.devices.map((d) => ({ ...d, after: d.before })) };
+    expect(dialogModel('unbind', echoed, inv).functions.map((f) => [f.moves, f.after])).toEqual([
+      [false, 'nouveau'],
+      [true, null],
+    ]);
   });
 
   it('says when there is nothing to do, and does not offer to confirm it', () => {

@@ -174,7 +174,7 @@ function OutcomeBody({ outcome, target }: { outcome: RunOutcome; target: ActionT
         <ul className="change-list" aria-label="What changed">
           {outcome.changes.map((c) => (
             <li key={c.address}>
-              <span className="mono">{c.address}</span>: <DriverName driver={c.before} /> <Icon name="chevron-right" /> <DriverName driver={c.after} />
+              <span className="mono">{c.address}:</span> <DriverName driver={c.before} /> <span className="muted">→</span> <DriverName driver={c.after} />
             </li>
           ))}
         </ul>

@@ -205,15 +205,19 @@ export function dialogModel(verb: HelperVerb, preview: HelperResult, inventory: 
   // A guard refusal without the guard list (an older helper) still names its code: show it as a guard.
   if (error && isGuardCode(error.code) && guards.length === 0) guards.push({ ...guardWords(error.code), address: '', evidence: [error.message] });
   const guarded = new Set(guards.map((g) => g.address));
-  const functions = preview.devices.map((d) => ({
-    address: d.address,
-    name: functionName(inventory, d.address),
-    before: d.before,
-    after: d.after,
-    // `unbind` previews `after: null` (the kernel picks): it moves whenever a write is planned for it.
-    moves: verb === 'unbind' ? (preview.writes ?? []).some((w) => w.value === d.address || w.path.includes(`/${d.address}/`)) : d.before !== d.after,
-    guarded: guarded.has(d.address),
-  }));
+  const functions = preview.devices.map((d) => {
+    // With `unbind` the kernel picks the driver, so the preview cannot name it (the helper may echo the driver now,
+    // or null): a function moves whenever a write is planned for it, to "the kernel's choice".
+    const unbindMoves = (preview.writes ?? []).some((w) => w.value === d.address || w.path.includes(`/${d.address}/`));
+    return {
+      address: d.address,
+      name: functionName(inventory, d.address),
+      before: d.before,
+      after: verb === 'unbind' ? (unbindMoves ? null : d.before) : d.after,
+      moves: verb === 'unbind' ? unbindMoves : d.before !== d.after,
+      guarded: guarded.has(d.address),
+    };
+  });
   return {
     verb,
     functions,
