@@ -146,7 +146,7 @@ start_browser() {
 	read -r _ url group fns <<< "$1"
 	(
 		cd "$REPO" && KBENCH_URL=$url KBENCH_GROUP=${group#group=} KBENCH_FUNCTIONS=${fns#functions=} KBENCH_SHARE=$ART/results \
-			"$REPO/node_modules/.bin/playwright" test -c e2e/kernel/playwright.config.ts > "$ART/browser.log" 2>&1
+			timeout --kill-after=5 200 "$REPO/node_modules/.bin/playwright" test -c e2e/kernel/playwright.config.ts > "$ART/browser.log" 2>&1
 		echo $? > "$ART/results/browser-exit"
 	) &
 }
