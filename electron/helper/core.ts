@@ -80,7 +80,7 @@ export function runCore(req: CoreRequest, deps: CoreDeps): HelperResult {
       return {
         ok: true,
         changed: false,
-        devices: changes(fns, (f) => plan.predicted.get(f.address) ?? f.driver),
+        devices: changes(fns, (f) => predictedDriver(plan.predicted, f)),
         writes: plan.steps.filter((s): s is WriteStep => s.kind === 'write').map((s): HelperWrite => ({ path: hostView(paths, s.file), value: s.value })),
         ...extras(guards, modules),
       };
@@ -112,7 +112,7 @@ export function runCore(req: CoreRequest, deps: CoreDeps): HelperResult {
     return {
       ok: false,
       changed: false,
-      devices: changes(stage.fns, (f) => stage.predicted?.get(f.address) ?? f.driver),
+      devices: changes(stage.fns, (f) => (stage.predicted ? predictedDriver(stage.predicted, f) : f.driver)),
       ...extras(stage.guards, []),
       error: { code: error.code, message: error.message },
     };
@@ -120,6 +120,11 @@ export function runCore(req: CoreRequest, deps: CoreDeps): HelperResult {
 }
 
 /** Validates the named addresses and completes or checks their IOMMU groups. Sorted by address. */
+/** The driver a function will have after the run: a planned null (unbind: the kernel's pick, unknown yet) stays null. */
+function predictedDriver(predicted: Map<string, string | null>, f: FunctionState): string | null {
+  return predicted.has(f.address) ? predicted.get(f.address)! : f.driver;
+}
+
 function resolveFunctions(paths: HostPaths, io: HelperIo, req: CoreRequest): FunctionState[] {
   if (req.addresses.length === 0) throw new HelperError('USAGE', 'name at least one PCI address');
   if (req.addresses.length > MAX_ADDRESSES) throw new HelperError('USAGE', `at most ${MAX_ADDRESSES} addresses per run`);

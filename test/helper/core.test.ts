@@ -116,6 +116,9 @@ describe('bind-vfio and restore of a GPU group', () => {
   it('unbind returns the group to the kernel\'s pick and consumes the bind record', () => {
     host = makeHost();
     run(host, req('bind-vfio', [GPU, GPU_AUDIO]));
+    // A dry run cannot know the kernel's pick yet: `after` is null, not today's vfio-pci.
+    const preview = run(host, { ...req('unbind', [GPU, GPU_AUDIO]), dryRun: true });
+    expect(preview.devices.map((d) => [d.before, d.after])).toEqual([['vfio-pci', null], ['vfio-pci', null]]);
     const r = run(host, req('unbind', [GPU, GPU_AUDIO]));
     expect(r.ok).toBe(true);
     expect(r.devices.map((d) => d.after)).toEqual(['nouveau', 'snd_hda_intel']);
