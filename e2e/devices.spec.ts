@@ -84,6 +84,14 @@ test.describe('Devices on eight-gpu-2numa', () => {
     await page.mouse.move(0, 0);
     await devices.filter.blur();
     await page.screenshot({ path: path.join(artifacts, 'devices-eight-gpu.png'), fullPage: true });
+
+    // And the eight GPU groups side by side: filtered to NVIDIA, every group closed to its summary row.
+    await devices.setFilter('nvidia');
+    await page.getByRole('button', { name: 'Collapse all' }).click();
+    const gpuGroups = await devices.allGroupNames();
+    expect(gpuGroups).toHaveLength(8);
+    await devices.filter.blur();
+    await page.screenshot({ path: path.join(artifacts, 'devices-eight-gpu-groups.png'), fullPage: true });
   });
 
   test('is usable from the keyboard: arrows move between rows, Left closes a group, Enter selects it', async ({ page, pilot }) => {
