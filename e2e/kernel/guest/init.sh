@@ -56,6 +56,8 @@ mke2fs -L kbench /dev/vda >/dev/null || setup_fail "mke2fs /dev/vda"
 mkdir -p /host
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=512000 hostroot /host || setup_fail "9p mount of the host root"
 mount -o bind /proc /host/proc && mount -o bind /sys /host/sys && mount -o bind /dev /host/dev || setup_fail "bind mounts"
+# Keep a handle on the repo: the tmpfs mounts below may cover it (a CI clone under /tmp, say).
+mkdir -p /repo && mount -o bind "/host$REPO" /repo || setup_fail "bind mount of the repo $REPO"
 mount -t tmpfs -o mode=1777 tmpfs /host/tmp && mount -t tmpfs -o mode=0755 tmpfs /host/run || setup_fail "tmpfs"
 # The helper's journal lives in /var/lib/vfio-pilot: a tmpfs there outlives each helper process.
 if [ -d /host/var/lib/vfio-pilot ]; then
@@ -63,6 +65,10 @@ if [ -d /host/var/lib/vfio-pilot ]; then
 else
 	mount -t tmpfs -o mode=0755 tmpfs /host/var/lib && mkdir /host/var/lib/vfio-pilot
 fi || setup_fail "tmpfs for /var/lib/vfio-pilot"
+# Put the repo back where it was if a tmpfs now hides it.
+if [ ! -e "/host$REPO/package.json" ]; then
+	mkdir -p "/host$REPO" && mount -o bind /repo "/host$REPO" || setup_fail "re-exposing the repo at $REPO under the guest's tmpfs"
+fi
 mkdir -p /host/tmp/kbench /host/run/kbench
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 kbresults /host/tmp/kbench || setup_fail "9p mount of the results share"
 mount -t ext2 /dev/vda /host/mnt || setup_fail "mount /dev/vda on /mnt ($(ls -ld /host/mnt 2>&1); filesystems: $(grep ext /proc/filesystems | tr -s '\t\n' '  '))"
