@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 
-export type AttrRead = { kind: 'value'; value: string } | { kind: 'absent' } | { kind: 'error'; message: string };
+export type AttrRead = Read<string>;
 
 const buffer = Buffer.allocUnsafe(64 * 1024);
 
@@ -19,8 +19,10 @@ function isAbsent(err: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
-/** Reads a whole small file (attributes are at most a page; procfs files like cpuinfo may be larger). */
-export function readText(path: string): AttrRead {
+export type Read<T> = { kind: 'value'; value: T } | { kind: 'absent' } | { kind: 'error'; message: string };
+
+/** Opens `path`, runs `read` on the descriptor, closes it: absent for ENOENT, an error in words otherwise. */
+function withFile<T>(path: string, read: (fd: number) => T): Read<T> {
   let fd: number;
   try {
     fd = fs.openSync(path, 'r');
@@ -28,14 +30,7 @@ export function readText(path: string): AttrRead {
     return isAbsent(err) ? { kind: 'absent' } : { kind: 'error', message: describe(err) };
   }
   try {
-    // Read until EOF: sysfs attributes fit the first read; procfs files (cpuinfo) may need several.
-    const chunks: string[] = [];
-    for (;;) {
-      const n = fs.readSync(fd, buffer, 0, buffer.length, null);
-      if (n === 0) break;
-      chunks.push(buffer.toString('utf8', 0, n));
-    }
-    return { kind: 'value', value: chunks.length === 1 ? chunks[0]! : chunks.join('') };
+    return { kind: 'value', value: read(fd) };
   } catch (err) {
     return { kind: 'error', message: describe(err) };
   } finally {
@@ -43,15 +38,23 @@ export function readText(path: string): AttrRead {
   }
 }
 
+/** Reads a whole small file (attributes are at most a page; procfs files like cpuinfo may be larger). */
+export function readText(path: string): AttrRead {
+  return withFile(path, (fd) => {
+    // Read until EOF: sysfs attributes fit the first read; procfs files (cpuinfo) may need several.
+    const chunks: string[] = [];
+    for (;;) {
+      const n = fs.readSync(fd, buffer, 0, buffer.length, null);
+      if (n === 0) break;
+      chunks.push(buffer.toString('utf8', 0, n));
+    }
+    return chunks.length === 1 ? chunks[0]! : chunks.join('');
+  });
+}
+
 /** Reads up to `length` bytes of a binary attribute (PCI `config`). */
-export function readBytes(path: string, length: number): { kind: 'value'; value: Buffer } | { kind: 'absent' } | { kind: 'error'; message: string } {
-  let fd: number;
-  try {
-    fd = fs.openSync(path, 'r');
-  } catch (err) {
-    return isAbsent(err) ? { kind: 'absent' } : { kind: 'error', message: describe(err) };
-  }
-  try {
+export function readBytes(path: string, length: number): Read<Buffer> {
+  return withFile(path, (fd) => {
     const out = Buffer.alloc(length);
     let total = 0;
     while (total < length) {
@@ -59,12 +62,8 @@ export function readBytes(path: string, length: number): { kind: 'value'; value:
       if (n === 0) break;
       total += n;
     }
-    return { kind: 'value', value: out.subarray(0, total) };
-  } catch (err) {
-    return { kind: 'error', message: describe(err) };
-  } finally {
-    fs.closeSync(fd);
-  }
+    return out.subarray(0, total);
+  });
 }
 
 /** The target of a symlink, or absent when there is no link. */
@@ -79,7 +78,7 @@ export function readLink(path: string): AttrRead {
 }
 
 /** Directory entries, or absent. */
-export function listDir(path: string): { kind: 'value'; value: string[] } | { kind: 'absent' } | { kind: 'error'; message: string } {
+export function listDir(path: string): Read<string[]> {
   try {
     return { kind: 'value', value: fs.readdirSync(path) };
   } catch (err) {
