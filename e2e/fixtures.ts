@@ -43,8 +43,9 @@ function buildRoot(host: string): { dir: string; root: string } {
 /** Starts `serve` (or the simulated-kernel server) and resolves with the URL from its one stdout line; rejects with its stderr if it dies first. */
 function startServe(root: string, simulatedKernel: boolean): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
-    const argv = simulatedKernel ? [SIMULATED_SERVER, '--root', root] : [cli, 'serve', '--root', root, '--port', '0'];
-    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // bin/vfio-pilot is a shell launcher: run it as a program, the simulated-kernel bundle with node.
+    const [cmd, argv] = simulatedKernel ? [process.execPath, [SIMULATED_SERVER, '--root', root]] : [cli, ['serve', '--root', root, '--port', '0']];
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => {
@@ -82,7 +83,7 @@ export const test = base.extend<object, { fixtureHost: string; simulatedKernel: 
     async ({ fixtureHost, simulatedKernel }, use) => {
       const { dir, root } = buildRoot(fixtureHost);
       const { child, url } = await startServe(root, simulatedKernel);
-      const scanNow = () => JSON.parse(execFileSync(process.execPath, [cli, 'scan', '--root', root, '--json'], { encoding: 'utf8' })) as Inventory;
+      const scanNow = () => JSON.parse(execFileSync(cli, ['scan', '--root', root, '--json'], { encoding: 'utf8' })) as Inventory;
       let cached: Inventory | null = null;
       try {
         await use({

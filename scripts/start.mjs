@@ -36,7 +36,7 @@ if (electronBinary()) {
   child = spawn(path.join(root, 'node_modules', '.bin', 'electron'), ['.', ...args], { cwd: root, stdio: 'inherit' });
 } else {
   process.stderr.write('vfio-pilot: Electron is not installed (no binary), so falling back to the web mode: open the URL below in a browser\n');
-  child = spawn(process.execPath, [path.join(root, 'bin', 'vfio-pilot'), 'serve', ...args], { cwd: root, stdio: 'inherit' });
+  child = spawn(path.join(root, 'bin', 'vfio-pilot'), ['serve', ...args], { cwd: root, stdio: 'inherit' });
 }
 
 // Ctrl+C reaches the child through the terminal too; forwarding covers `kill` aimed at this process.

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { DeviceReadError, PciDevice } from '../../shared/model';
 import { PCI_ADDRESS_RE, pciClass } from '../../shared/model';
 import type { PciIdsDatabase } from './pciids';
-import { basename, listDir, readBytes, readLink, readText } from './sysfs';
+import { basename, listDir, readAttr, readBytes, readLink } from './sysfs';
 
 export interface PciReadOptions {
   root: string;
@@ -40,7 +40,7 @@ export function readPciDevice(address: string, dir: string, opts: PciReadOptions
   /** An optional text attribute: null when absent, with an error recorded when unreadable. */
   const attr = (file: string): string | null => {
     if (!entries.has(file)) return null;
-    const r = readText(path.join(dir, file));
+    const r = readAttr(path.join(dir, file));
     if (r.kind === 'value') return r.value.trim();
     if (r.kind === 'error') report(file, r.message);
     return null;
@@ -171,7 +171,7 @@ interface DynamicAttrs {
 function readDynamicAttrs(device: PciDevice, dir: string, has: DynamicAttrs, driverMayExist: boolean, kernelHasResetMethod: boolean): void {
   const report = (file: string, message: string) => device.errors.push({ file, message });
   const text = (file: string): string | null => {
-    const r = readText(path.join(dir, file));
+    const r = readAttr(path.join(dir, file));
     if (r.kind === 'value') return r.value.trim();
     if (r.kind === 'error') report(file, r.message);
     return null;

@@ -52,6 +52,14 @@ export function readText(path: string): AttrRead {
   });
 }
 
+/**
+ * Reads a sysfs attribute: the kernel hands over a whole attribute (at most a page) in the first read,
+ * so one read() is enough, which saves a syscall per file over reading to EOF (a scan reads ~10k files).
+ */
+export function readAttr(path: string): AttrRead {
+  return withFile(path, (fd) => buffer.toString('utf8', 0, fs.readSync(fd, buffer, 0, 8192, null)));
+}
+
 /** Reads up to `length` bytes of a binary attribute (PCI `config`). */
 export function readBytes(path: string, length: number): Read<Buffer> {
   return withFile(path, (fd) => {
