@@ -215,11 +215,22 @@ function bootVgaFindings(devices: PciDevice[]): Finding[] {
 }
 
 /** IDENTICAL_IDS: display controllers that vfio-pci.ids= cannot tell apart (seed 002's two RTX 3090 Ti). */
+/** At most this many peers are named in one IDENTICAL_IDS message; a 200-card host would otherwise repeat 199. */
+const PEERS_NAMED = 4;
+
+/** `a, b, c, d and 5 others`: a readable list that stays short on large hosts. */
+function listSome(items: string[], most: number): string {
+  return items.length <= most ? listWords(items) : `${items.slice(0, most).join(', ')} and ${items.length - most} others`;
+}
+
 function identicalIdFindings(devices: PciDevice[]): Finding[] {
   const byId = new Map<string, PciDevice[]>();
-  for (const d of devices.filter((x) => pciClass.isDisplay(x.classCode))) {
+  for (const d of devices) {
+    if (!pciClass.isDisplay(d.classCode)) continue;
     const id = `${d.vendorId}:${d.deviceId}`;
-    byId.set(id, [...(byId.get(id) ?? []), d]);
+    const list = byId.get(id);
+    if (list) list.push(d);
+    else byId.set(id, [d]);
   }
   const findings: Finding[] = [];
   for (const [id, same] of byId) {
@@ -227,18 +238,23 @@ function identicalIdFindings(devices: PciDevice[]): Finding[] {
     // Claiming them all by ID would also take the host's own screen: that is a trap, not just a limitation.
     const boot = same.find((d) => d.bootVga === true);
     const severity: Severity = boot ? 'warning' : 'info';
+    const evidence = `vendor/device ${id} at ${listSome(same.map((p) => p.address), PEERS_NAMED + 1)}`;
     for (const d of same) {
-      const peers = same.filter((p) => p !== d).map((p) => p.address);
+      // Name the nearest peers (the list is sorted by address), the boot display among them when there is one.
+      const others = same.filter((p) => p !== d);
+      const named = others.slice(0, PEERS_NAMED).map((p) => p.address);
+      if (boot && boot !== d && !named.includes(boot.address)) named[named.length - 1] = boot.address;
+      const peers = others.length <= PEERS_NAMED ? listWords(named) : `${named.join(', ')} and ${others.length - named.length} others`;
       findings.push({
         code: 'IDENTICAL_IDS',
         severity,
         subject: d.address,
         message:
-          `${d.address} has the same vendor:device ID ${id} as ${listWords(peers)}, so vfio-pci.ids=${id} would claim all of them` +
+          `${d.address} has the same vendor:device ID ${id} as ${peers}, so vfio-pci.ids=${id} would claim all of them` +
           (boot ? `, including the host's boot display ${boot.address}` : '') +
           '. To pass only some, bind by address: write vfio-pci to driver_override of each chosen function ' +
           '(the boot planner does this from an initramfs script) and leave this ID out of vfio-pci.ids.',
-        evidence: `vendor/device ${id} at ${same.map((p) => p.address).join(', ')}`,
+        evidence,
       });
     }
   }

@@ -176,6 +176,17 @@ describe('IDENTICAL_IDS', () => {
     expect(found[1]?.message).toMatch(/including the host's boot display 0000:01:00.0/);
   });
 
+  it('names a few peers on a large host, always including the boot display, and counts the rest', () => {
+    const slots = Array.from({ length: 12 }, (_, i) => `0000:${(0x10 + i).toString(16)}:00`);
+    const devices = slots.flatMap((slot, i) => gpu(slot, 10 + i, i === 11 ? { bootVga: true } : {}));
+    const found = withCode(run(devices), 'IDENTICAL_IDS');
+    expect(found).toHaveLength(12);
+    const first = found.find((f) => f.subject === '0000:10:00.0')!;
+    expect(first.message).toContain('0000:11:00.0, 0000:12:00.0, 0000:13:00.0, 0000:1b:00.0 and 7 others');
+    expect(first.message.length).toBeLessThan(600);
+    expect(first.evidence).toContain('and 7 others');
+  });
+
   it('does not fire for different GPUs, nor for identical non-display functions', () => {
     const devices = [...gpu('0000:01:00', 1), ...gpu('0000:05:00', 2, { deviceId: '2206' })];
     expect(withCode(run(devices), 'IDENTICAL_IDS')).toEqual([]);
