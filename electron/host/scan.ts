@@ -47,22 +47,56 @@ export function checkRoot(root: string): void {
   }
 }
 
-/** Per-root caches of what cannot change while a device stays on the bus: rescans read only run-time state. */
-const pciCaches = new Map<string, PciReadCache>();
+/** What stays true until the host reboots (or a fixture tree is rewritten): read once per boot. */
+interface BootFacts {
+  kernelRelease: string | null;
+  cmdline: string | null;
+  cpu: HostInfo['cpu'];
+  interruptRemapping: boolean | null;
+}
+
+/**
+ * Per-root caches, so that a refresh reads only what can change at run time. They are dropped when the boot
+ * changes: identified by /proc/cmdline's inode and mtime (fixed for a boot on a real host; new when a fixture
+ * tree is written again at the same path).
+ */
+const caches = new Map<string, { bootKey: string; pci: PciReadCache; boot: BootFacts | null }>();
+
+function bootKeyOf(root: string): string {
+  const st = fs.statSync(path.join(root, 'proc/cmdline'), { throwIfNoEntry: false });
+  return st ? `${st.ino}:${st.mtimeMs}` : 'none';
+}
+
+function cachesFor(root: string) {
+  const bootKey = bootKeyOf(root);
+  let entry = caches.get(root);
+  if (!entry || entry.bootKey !== bootKey) caches.set(root, (entry = { bootKey, pci: new PciReadCache(), boot: null }));
+  return entry;
+}
+
+function readBootFacts(root: string, notice: (n: string) => void): BootFacts {
+  return { kernelRelease: readKernelRelease(root, notice), cmdline: readCmdline(root, notice), cpu: readCpu(root, notice), interruptRemapping: readInterruptRemapping(root) };
+}
 
 export function scanHost(options: ScanOptions = {}): Inventory {
   const root = path.resolve(options.root ?? '/');
   checkRoot(root);
   const notices: string[] = [];
   const notice = (n: string) => notices.push(n);
+  const cache = cachesFor(root);
 
   const pciIds = loadPciIds(options.pciIdsPath);
-  const kernelRelease = readKernelRelease(root, notice);
-  let cache = pciCaches.get(root);
-  if (!cache) pciCaches.set(root, (cache = new PciReadCache()));
+  let boot = cache.boot;
+  if (!boot) {
+    const bootNotices: string[] = [];
+    boot = readBootFacts(root, (n) => bootNotices.push(n));
+    notices.push(...bootNotices);
+    // Keep them only when they read cleanly: a problem is reported (and retried) on every scan.
+    if (bootNotices.length === 0) cache.boot = boot;
+  }
   const listing = readPciDevices(
-    { root, names: pciIds.kind === 'loaded' ? pciIds.db : null, kernelHasResetMethod: kernelHasResetMethod(kernelRelease) },
-    cache,
+    { root, names: pciIds.kind === 'loaded' ? pciIds.db : null, kernelHasResetMethod: kernelHasResetMethod(boot.kernelRelease) },
+    cache.pci,
   );
   if (listing.kind === 'error') throw new HostRootError(listing.message);
   notices.push(...listing.notices);
@@ -75,12 +109,12 @@ export function scanHost(options: ScanOptions = {}): Inventory {
   const host: HostInfo = {
     root,
     hostname: readHostname(root),
-    kernelRelease,
-    cmdline: readCmdline(root, notice),
-    cpu: readCpu(root, notice),
+    kernelRelease: boot.kernelRelease,
+    cmdline: boot.cmdline,
+    cpu: boot.cpu,
     modules: readModules(root, notice),
     iommuGroupsPresent: groups.length > 0,
-    interruptRemapping: readInterruptRemapping(root),
+    interruptRemapping: boot.interruptRemapping,
     hugepages: readHugepages(path.join(root, 'sys/kernel/mm/hugepages'), notice),
     pciIds: pciIds.kind === 'loaded' ? { path: pciIds.path, notice: null } : { path: null, notice: pciIds.notice },
     notices,
