@@ -59,8 +59,11 @@ export function formatInventory(inv: Inventory): string {
   const byAddress = new Map(inv.devices.map((d) => [d.address, d]));
   const findingsFor = new Map<string, Finding[]>();
   for (const f of inv.findings) if (f.subject) findingsFor.set(f.subject, [...(findingsFor.get(f.subject) ?? []), f]);
-  const findingLines = (subject: string, indent: string) =>
-    (findingsFor.get(subject) ?? []).map((f) => `${indent}${SEVERITY_MARK[f.severity]} ${f.code}: ${f.message}`);
+  // In the tree, only the finding's severity and code: the messages are listed once, under Findings.
+  const findingLines = (subject: string, indent: string) => {
+    const here = findingsFor.get(subject) ?? [];
+    return here.length ? [`${indent}${here.map((f) => `${SEVERITY_MARK[f.severity]} ${f.code}`).join('   ')}`] : [];
+  };
 
   const grouped = new Set<string>();
   for (const g of inv.groups) {
@@ -71,7 +74,7 @@ export function formatInventory(inv: Inventory): string {
       const d = byAddress.get(a);
       if (!d) continue;
       out.push('  ' + formatDevice(d).replace('\n', '\n  '));
-      out.push(...findingLines(a, '      '));
+      out.push(...findingLines(a, '        '));
     }
   }
   const ungrouped = inv.devices.filter((d) => !grouped.has(d.address));
@@ -79,7 +82,7 @@ export function formatInventory(inv: Inventory): string {
     out.push(inv.groups.length ? 'Not in any IOMMU group' : 'PCI functions (no IOMMU groups: the IOMMU is off)');
     for (const d of ungrouped) {
       out.push('  ' + formatDevice(d).replace('\n', '\n  '));
-      out.push(...findingLines(d.address, '      '));
+      out.push(...findingLines(d.address, '        '));
     }
   }
 
