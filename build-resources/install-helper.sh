@@ -11,7 +11,7 @@
 #   PREFIX/share/polkit-1/actions/org.vfio-pilot.helper.policy  the action; exec.path pins the launcher
 # pkexec elevates only the launcher; the launcher runs only root-owned files. The system node must be root-owned
 # and not group/world-writable (a node from nvm or ~/.local is refused: elevating it would elevate its owner).
-# The helper keeps its journal in /var/lib/vfio-pilot (0700), created on first use.
+# The helper keeps its journal in /var/lib/vfio-pilot (0755, journal 0644: root writes, the app reads), created on first use.
 set -eu
 
 prefix=/usr
