@@ -16,7 +16,8 @@ export default defineConfig({
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 10_000 },
-  reporter: [['list']],
+  // list for people; json for scripts/test-summary.mjs, which prints npm test's closing count.
+  reporter: [['list'], ['json', { outputFile: path.join(here, '..', 'test-results', 'e2e.json') }]],
   use: {
     browserName: 'chromium',
     headless: true,

@@ -283,6 +283,8 @@ report() {
 	fi
 	say "steps: $passed passed, $failed failed, $missing missing; boot to /init ${T_BOOT:-?}s, guest ${T_GUEST}s, total $(elapsed "$T_START" "$EPOCHREALTIME")s ($ACCEL, IOMMU=$IOMMU)"
 	say "guest log and results: ${ART#"$REPO"/}/"
+	# For scripts/test-summary.mjs: the bench's counts beside the unit and e2e reports.
+	printf '{"passed":%d,"failed":%d,"missing":%d}\n' "$passed" "$failed" "$missing" > "$ART/summary.json"
 	[ "$failed" = 0 ] && [ "$missing" = 0 ] && [ -n "$plan" ]
 }
 
