@@ -119,7 +119,9 @@ export function scanHost(options: ScanOptions = {}): Inventory {
     pciIds: pciIds.kind === 'loaded' ? { path: pciIds.path, notice: null } : { path: null, notice: pciIds.notice },
     notices,
   };
-  return { host, devices, groups, numa, findings: analyse({ host, devices, groups, numa }) };
+  // TODO(topology, issue 8): read sys/devices/system/cpu into cpus.
+  const cpus: Inventory['cpus'] = [];
+  return { host, devices, groups, numa, cpus, findings: analyse({ host, devices, groups, numa }) };
 }
 
 /**

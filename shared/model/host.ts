@@ -58,11 +58,32 @@ export interface HostInfo {
   notices: string[];
 }
 
+/**
+ * One logical CPU as the kernel numbers it (sys/devices/system/cpu/cpuN/topology and cache/indexN).
+ * hwloc's PU: the checks, the topology map and the pinning planner all read this one list.
+ */
+export interface Cpu {
+  /** Logical CPU number (the N of cpuN). */
+  id: number;
+  /** `topology/core_id`: unique only within a package. */
+  core: number;
+  /** `topology/physical_package_id`. */
+  package: number;
+  /** NUMA node holding this CPU, or null when the host exposes no nodes. */
+  node: number | null;
+  /** CPU ids sharing this core, itself included (`topology/thread_siblings_list`), ascending. */
+  siblings: number[];
+  /** Id of the last-level-cache group: the lowest CPU id in that cache's `shared_cpu_list`; null if unknown. */
+  llc: number | null;
+}
+
 /** One complete reading of a host: what `scan --json` prints and `host.scan` returns. */
 export interface Inventory {
   host: HostInfo;
   devices: PciDevice[];
   groups: IommuGroup[];
   numa: NumaNode[];
+  /** Every online logical CPU, by id. */
+  cpus: Cpu[];
   findings: Finding[];
 }

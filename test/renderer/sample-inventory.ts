@@ -65,6 +65,7 @@ export function sampleInventory(extraFindings: Finding[] = []): Inventory {
     devices,
     groups: [...byGroup.entries()].map(([id, addrs]) => ({ id, devices: addrs.sort(), isolation: id === 16 ? 'shared' : 'isolated' })),
     numa: [],
+    cpus: [],
     findings: [
       { code: 'BOOT_VGA', severity: 'error', subject: '0000:05:00.0', message: 'The BMC display is the boot display: keep it for the host.' },
       { code: 'GROUP_SHARED', severity: 'warning', subject: 'group:16', message: 'Two devices share group 16.' },
