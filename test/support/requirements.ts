@@ -1,0 +1,43 @@
+/**
+ * What a test needs from outside the repository, in one place. On a user's clone a missing requirement
+ * skips the test with a one-line reason; under CI (CI=true) it fails loudly instead, so CI can never
+ * silently lose coverage because a tool or ../shared went missing.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** ../shared/corpus beside the repository (CI has it; a user's clone does not). */
+export const CORPUS_DIR = fileURLToPath(new URL('../../../shared/corpus', import.meta.url));
+
+export interface Requirement {
+  /** True when the test can run. */
+  met: boolean;
+  /** One line: what is missing and how to get it ('' when met). */
+  reason: string;
+}
+
+const inCi = (): boolean => process.env.CI === 'true' || process.env.CI === '1';
+
+function requirement(met: boolean, reason: string): Requirement {
+  if (!met && inCi()) throw new Error(`CI requirement missing: ${reason}`);
+  return { met, reason: met ? '' : reason };
+}
+
+/** The corpus at ../shared/corpus (optionally a file or folder under it). */
+export function needCorpus(sub = ''): Requirement {
+  const p = sub ? `${CORPUS_DIR}/${sub}` : CORPUS_DIR;
+  return requirement(existsSync(p), `skipped: ${p} is not there (the test corpus sits beside the repository as ../shared in CI)`);
+}
+
+/** A command on PATH (`apt-get install PACKAGE` names where it comes from). */
+export function needTool(command: string, aptPackage: string): Requirement {
+  const found = spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).status === 0;
+  return requirement(found, `skipped: ${command} is not installed (apt-get install ${aptPackage}; .ci/run installs it)`);
+}
+
+/** Combines requirements: met when all are, reason of the first unmet one. */
+export function needAll(...reqs: Requirement[]): Requirement {
+  const unmet = reqs.find((r) => !r.met);
+  return unmet ?? { met: true, reason: '' };
+}
