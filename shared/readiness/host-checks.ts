@@ -18,7 +18,7 @@ export function cpuVirtualizationCheck(input: CheckInput): Check {
     return {
       ...base,
       status: 'ok',
-      verdict: `${name} is on (the CPU lists \`${cpu.virtualization}\`).`,
+      verdict: `${name} is on (the CPU lists ${cpu.virtualization}).`,
       evidence: [ev('/proc/cpuinfo', `vendor_id ${cpu.vendorId}; flags include ${cpu.virtualization}`)],
       fix: null,
     };
