@@ -51,7 +51,7 @@ function Facts({ inventory }: { inventory: Inventory }) {
         <dt>IOMMU</dt>
         <dd>{host.iommuGroupsPresent ? `on, ${inventory.groups.length} groups` : <strong className="text-critical">off</strong>}</dd>
         <dt>Interrupt remapping</dt>
-        <dd>{host.interruptRemapping === null ? 'unknown' : host.interruptRemapping ? 'on' : 'off'}</dd>
+        <dd>{!host.iommuGroupsPresent || host.interruptRemapping === null ? 'unknown' : host.interruptRemapping ? 'on' : 'off'}</dd>
         <dt>NUMA</dt>
         <dd>
           {inventory.numa.length === 0
