@@ -2,13 +2,14 @@
  * One check per display controller: who holds it, whether it is the boot display, whether its IOMMU group can go
  * to a VM alone, and whether it can be reset between VM runs (our quirk table, the same the Devices screen uses).
  */
-import { lookupQuirks, QUIRK_KIND_INFO } from '../analysis/quirks';
+import { lookupQuirks } from '../analysis/quirks';
+import type { Finding, Severity } from '../model/finding';
 import { isGroupEndpoint } from '../analysis/isolation';
 import { groupSubject } from '../model/finding';
 import type { PciDevice } from '../model/pci';
 import { pciClass, slotOf } from '../model/pci';
 import type { CheckInput } from './common';
-import { ev, isLoaded, kernelAtLeast, listWords } from './common';
+import { ev, isLoaded, kernelAtLeast } from './common';
 import type { Check, CheckStatus, Evidence, Fix } from './types';
 import { outOfTreeBuilt } from './module-checks';
 
@@ -68,30 +69,33 @@ function vendorResetState(input: CheckInput, d: PciDevice): { status: CheckStatu
   return { status: 'ok', words: 'vendor-reset is loaded and selected', evidence, fix: null };
 }
 
+const SEVERITY_STATUS: Record<Severity, CheckStatus> = { error: 'fail', warning: 'warn', info: 'ok' };
+const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+
+/**
+ * The verdict line is read off the device (holder, boot display, group, reset methods); status and fix come from
+ * the inventory's findings about the card and its group (shared/analysis/findings.ts: one rule, one place), plus
+ * what only the readiness facts can tell: whether vendor-reset is built for this kernel and selected.
+ */
 function gpuCheck(input: CheckInput, d: PciDevice): Check {
   const { inventory } = input;
   const byAddress = new Map(inventory.devices.map((x) => [x.address, x]));
   const group = d.iommuGroup === null ? null : (inventory.groups.find((g) => g.id === d.iommuGroup) ?? null);
+  const slot = slotOf(d.address);
+  const subjects = new Set([...inventory.devices.filter((x) => slotOf(x.address) === slot).map((x) => x.address), ...(group ? [groupSubject(group.id)] : [])]);
   const parts: string[] = [];
   const evidence: Evidence[] = [];
   const fixes: Fix[] = [];
   let status: CheckStatus = 'ok';
 
-  // Who holds it.
   const holder = d.driver ? (HOLDERS[d.driver] ?? `${d.driver} (host driver)`) : 'no driver';
   parts.push(`held by ${holder}`);
   evidence.push(ev(`/${d.sysfsPath}/driver`, d.driver ?? 'no driver bound'));
   if (d.driverOverride) evidence.push(ev(`/${d.sysfsPath}/driver_override`, d.driverOverride));
-
-  // Boot display.
   if (d.bootVga) {
     parts.push('boot display');
-    status = worst(status, 'warn');
     evidence.push(ev(`/${d.sysfsPath}/boot_vga`, '1'));
-    fixes.push({ text: 'This is the screen the firmware and the host console use: keep it for the host and pass another GPU, or run the host headless.' });
   }
-
-  // The group.
   if (!group) {
     parts.push('no IOMMU group');
     status = worst(status, 'unknown');
@@ -99,62 +103,49 @@ function gpuCheck(input: CheckInput, d: PciDevice): Check {
   } else {
     const others = group.devices
       .map((a) => byAddress.get(a))
-      .filter((x): x is PciDevice => x !== undefined && isGroupEndpoint(x) && slotOf(x.address) !== slotOf(d.address));
+      .filter((x): x is PciDevice => x !== undefined && isGroupEndpoint(x) && slotOf(x.address) !== slot);
+    parts.push(others.length === 0 ? `group ${group.id} isolated` : `group ${group.id} shared with ${others.length} other function${others.length > 1 ? 's' : ''}`);
     evidence.push(ev(`/sys/kernel/iommu_groups/${group.id}/devices`, group.devices.join(' ')));
-    if (others.length === 0) {
-      parts.push(`group ${group.id} isolated`);
-    } else {
-      parts.push(`group ${group.id} shared with ${others.length} other function${others.length > 1 ? 's' : ''}`);
-      status = worst(status, 'warn');
-      fixes.push({
-        text: `Group ${group.id} also holds ${listWords(others.map((o) => o.address))}: they would all leave the host together. Pass them all, or move the card to a slot with its own group.`,
-        action: { screen: 'devices', group: group.id },
-      });
-    }
   }
-
-  // Reset: the methods the kernel lists, and our quirk table.
   if (d.resetMethods !== null) {
     parts.push(d.resetMethods.length ? `reset ${d.resetMethods.join('/')}` : 'no reset method');
     evidence.push(ev(`/${d.sysfsPath}/reset_method`, d.resetMethods.length ? `"${d.resetMethods.join(' ')}"` : 'missing (no reset method)'));
-    if (d.resetMethods.length === 0) {
-      status = worst(status, 'warn');
-      fixes.push({ text: 'The kernel cannot reset this card between VM runs: expect the guest to fail after a VM reboot until the host reboots.' });
-    }
-  }
-  for (const q of lookupQuirks(d)) {
-    if (!QUIRK_KIND_INFO[q.kind].reportAsFinding) continue;
-    evidence.push(ev(q.citation, `${q.name}: ${q.detail}`));
-    if (q.kind === 'vendor_reset') {
-      const vr = vendorResetState(input, d);
-      parts.push(vr.words);
-      status = worst(status, vr.status);
-      evidence.push(...vr.evidence);
-      if (vr.fix) fixes.push(vr.fix);
-    } else {
-      parts.push(`quirk: ${q.kind.replaceAll('_', ' ')}`);
-      if (q.severity !== 'info') status = worst(status, 'warn');
-      fixes.push({ text: `${q.name}: ${q.advice}.` });
-    }
   }
 
-  // Ready and not on vfio-pci yet: say how to get there.
-  if (status === 'ok' && d.driver !== 'vfio-pci' && group && fixes.length === 0) {
+  // vendor-reset: the finding knows loaded/selected; only the facts know built-for-this-kernel and 5.15's rule.
+  const vendorReset = lookupQuirks(d).find((q) => q.kind === 'vendor_reset');
+  const replaced = (f: Finding) => vendorReset !== undefined && f.code === 'RESET_QUIRK' && f.subject === d.address && f.message.includes(vendorReset.name);
+  if (vendorReset) {
+    const vr = vendorResetState(input, d);
+    parts.push(vr.words);
+    status = worst(status, vr.status);
+    evidence.push(ev(vendorReset.citation, `${vendorReset.name}: ${vendorReset.detail}`), ...vr.evidence);
+    if (vr.fix) fixes.push(vr.fix);
+  }
+
+  const about = inventory.findings
+    .filter((f) => f.subject !== null && subjects.has(f.subject))
+    .sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
+  for (const f of about) {
+    if (replaced(f)) continue;
+    status = worst(status, SEVERITY_STATUS[f.severity]);
+    fixes.push(f.code === 'GROUP_SHARED' && group ? { text: f.message, action: { screen: 'devices', group: group.id } } : { text: f.message });
+  }
+
+  // Nothing in the way and not on vfio-pci yet: say where to bind it.
+  if (status === 'ok' && d.driver !== 'vfio-pci' && group && !fixes.some((f) => f.action)) {
     fixes.push({ text: `Bind group ${group.id} to vfio-pci in Devices when you want to give this GPU to a VM.`, action: { screen: 'devices', group: group.id } });
   }
 
-  const slot = slotOf(d.address);
-  const subjects = new Set([...inventory.devices.filter((x) => slotOf(x.address) === slot).map((x) => x.address), ...(group ? [groupSubject(group.id)] : [])]);
-  const covered = inventory.findings.filter((f) => f.subject !== null && subjects.has(f.subject)).map((f) => ({ code: f.code, subject: f.subject }));
   const withAction = fixes.find((f) => f.action);
   return {
     id: `gpu:${d.address}`,
     status,
     title: `GPU ${d.address} \u2014 ${gpuName(d)}`,
-    verdict: `${parts.join('; ')}.`.replace(/^./, (c) => c.toUpperCase()),
-    evidence,
+    verdict: `${[...new Set(parts)].join('; ')}.`.replace(/^./, (c) => c.toUpperCase()),
+    evidence: evidence.filter((e, i) => evidence.findIndex((o) => o.file === e.file && o.value === e.value) === i),
     fix: fixes.length === 0 ? null : { text: fixes.map((f) => f.text).join(' '), ...(withAction?.action ? { action: withAction.action } : {}) },
-    findings: covered.length ? covered : undefined,
+    findings: about.length ? about.map((f) => ({ code: f.code, subject: f.subject })) : undefined,
   };
 }
 

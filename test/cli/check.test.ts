@@ -9,7 +9,7 @@ import { buildFixtureRoot } from '../fixtures/builder';
 import { fixtureHosts } from '../fixtures/hosts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'check-cli-'));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }), 60_000);
 
 async function run(argv: string[]) {
   let stdout = '';

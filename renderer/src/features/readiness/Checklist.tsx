@@ -71,7 +71,7 @@ function CheckRow({ check }: { check: Check }) {
         <p className="check-verdict">{check.verdict}</p>
         {check.fix ? (
           <div className={`check-fix${suggestion ? ' suggestion' : ''}`}>
-            <span className="fix-label">{suggestion ? 'Suggestion' : 'Fix'}</span>
+            <span className="fix-label">{suggestion ? 'Note' : 'Fix'}</span>
             <div className="fix-content">
               <p>{check.fix.text}</p>
               {check.fix.action ? <FixActionButton action={check.fix.action} title={check.title} /> : null}
