@@ -56,9 +56,15 @@ function amdHost(over: Partial<FixtureHost> = {}): FixtureHost {
 /** IOMMU off: no groups, no units, no interrupt remapping. */
 const iommuOff = (f: FixtureFunction[]) => f.map((x) => ({ ...x, iommuGroup: null }));
 
+/** Fixture hosts are built once (the same object is the same tree); variants made in a test each get a tree. */
+const built = new Map<FixtureHost, string>();
+function rootOf(host: FixtureHost): string {
+  let dir = built.get(host);
+  if (!dir) built.set(host, (dir = buildFixtureRoot(host, path.join(tmp, `${host.name}-${n++}`))));
+  return dir;
+}
 function checks(host: FixtureHost): Check[] {
-  const dir = buildFixtureRoot(host, path.join(tmp, `${host.name}-${n++}`));
-  return checkHost(dir).checks;
+  return checkHost(rootOf(host)).checks;
 }
 function get(list: Check[], id: string): Check {
   const c = list.find((x) => x.id === id);
@@ -323,7 +329,7 @@ describe('every fixture host', () => {
   }
   it('GPU rows say the findings about their card and group in the findings\u2019 own words (one rule, one place)', () => {
     for (const host of Object.values(fixtureHosts)) {
-      const dir = buildFixtureRoot(host, path.join(tmp, `words-${n++}`));
+      const dir = rootOf(host);
       const list = checkHost(dir).checks;
       const inventory = scanHost({ root: dir });
       const displaySlots = new Set(inventory.devices.filter((d) => d.classCode.startsWith('03')).map((d) => d.address.slice(0, -2)));
