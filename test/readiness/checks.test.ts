@@ -311,6 +311,27 @@ describe('hugepages', () => {
   });
 });
 
+describe('files that cannot be read are unknown, with the path and the error', () => {
+  it('a hugepage pool file and /dev/kvm', () => {
+    const list = checks(
+      intelHost({
+        readiness: { unreadable: ['sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages', 'sys/devices/system/node/node0/hugepages/hugepages-1048576kB/nr_hugepages', 'dev/kvm'] },
+      }),
+    );
+    const h = get(list, 'hugepages');
+    expect(h.status).toBe('unknown');
+    expect(text(h)).toMatch(/hugepages-2048kB\/nr_hugepages: EISDIR/);
+    const k = get(list, 'kvm');
+    expect(k.status).toBe('unknown');
+    expect(k.evidence[0]).toEqual({ file: '/dev/kvm', value: 'cannot be read: not a device' });
+  });
+  it('module configuration that cannot be read makes the vfio_virqfd check unknown, not ok', () => {
+    const c = get(checks(intelHost({ kernelRelease: '6.8.0-45-generic', readiness: { unreadable: ['etc/modprobe.d/vfio.conf'] } })), 'vfio-virqfd');
+    expect(c.status).toBe('unknown');
+    expect(c.evidence[0]!.file).toBe('/etc/modprobe.d/vfio.conf');
+  });
+});
+
 describe('every fixture host', () => {
   for (const host of Object.values(fixtureHosts)) {
     it(`${host.name}: every check has a status, a title, a verdict, evidence with file and value`, () => {
