@@ -9,7 +9,10 @@ import { contract, isChannel } from '../../shared/ipc/contract';
 import type { Channel, ParsedRequestOf, ReplyOf } from '../../shared/ipc/contract';
 import { fail, ok } from '../../shared/ipc/result';
 import type { Result } from '../../shared/ipc/result';
+import type { Inventory } from '../../shared/model';
 import { HostRootError, scanHost } from '../host/scan';
+import { readReadinessFacts } from '../host/readiness-facts';
+import { runChecks } from '../../shared/readiness';
 import { runHelperRequest } from './helper-runner';
 import type { HelperContext } from './helper-runner';
 import { watchDevices } from './device-watch';
@@ -87,19 +90,23 @@ export function createBackend(options: BackendOptions): Backend {
   let helperQueue: Promise<unknown> = Promise.resolve();
   const watch = watchDevices(root, options.watchIntervalMs);
 
-  const handlers: HandlerTable = {
-    'host.scan': async () => {
-      try {
-        return ok(await scanHost(pciIdsPath === undefined ? { root } : { root, pciIdsPath }));
-      } catch (err) {
-        // The reader reports per-file problems inside the inventory; what it throws is the root being unreadable
-        // (HostRootError) or a file error it did not expect. Anything else is a bug: dispatch makes it INTERNAL.
-        if (err instanceof HostRootError || isFileSystemError(err)) {
-          return fail('HOST_READ_FAILED', `could not read the host at ${root}: ${errorMessage(err)}`);
-        }
-        throw err;
+  /** Reads the host; the reader's own failures (root unreadable) become HOST_READ_FAILED, anything else is a bug. */
+  const readHost = <T>(read: (inventory: Inventory) => T): Result<T> => {
+    try {
+      return ok(read(scanHost(pciIdsPath === undefined ? { root } : { root, pciIdsPath })));
+    } catch (err) {
+      // The reader reports per-file problems inside the inventory; what it throws is the root being unreadable
+      // (HostRootError) or a file error it did not expect. Anything else is a bug: dispatch makes it INTERNAL.
+      if (err instanceof HostRootError || isFileSystemError(err)) {
+        return fail('HOST_READ_FAILED', `could not read the host at ${root}: ${errorMessage(err)}`);
       }
-    },
+      throw err;
+    }
+  };
+
+  const handlers: HandlerTable = {
+    'host.scan': async () => readHost((inventory) => inventory),
+    'host.check': async () => readHost((inventory) => runChecks(inventory, readReadinessFacts(inventory.host.root, inventory.host.kernelRelease))),
     'helper.preview': (request) => runHelperRequest(request, helperContext, true),
     'helper.run': (request) => {
       const run = helperQueue.then(async () => {

@@ -16,6 +16,10 @@ const commands: Record<string, Command> = {
     summary: 'scan [--root DIR] [--pci-ids FILE] [--json]   read the host: devices, IOMMU groups, NUMA, findings',
     run: async (argv, io) => (await import('./scan')).runScan(argv, io),
   },
+  check: {
+    summary: 'check [--root DIR] [--pci-ids FILE] [--json]   readiness checklist: status, evidence and fix per check',
+    run: async (argv, io) => (await import('./check')).runCheck(argv, io),
+  },
   bind: {
     summary: 'bind ADDR... [--with-group] [--force] [--dry-run] [--root DIR] [--json]   move IOMMU group functions to vfio-pci',
     run: async (argv, io) => (await import('./bind')).runBind(argv, io),

@@ -1,12 +1,13 @@
 /** The app shell: left rail (screens in the order of the job), host header, the current screen. */
 import { useEffect } from 'react';
-import { useInventory, inventoryStore } from './stores/app';
-import { selectDevicesStatus, selectHostStatus, type ScreenStatus } from './stores/inventory';
+import { useInventory, inventoryStore, useReadiness } from './stores/app';
+import { selectDevicesStatus, type ScreenStatus } from './stores/inventory';
+import { selectReadinessStatus } from './stores/readiness';
 import { useNavigation, type ScreenId } from './stores/navigation';
 import { assertNever } from '../../shared/ipc/result';
 import { Icon } from './components/Icon';
 import { DevicesScreen } from './features/devices/DevicesScreen';
-import { SummaryScreen } from './features/summary/SummaryScreen';
+import { ReadinessScreen } from './features/readiness/ReadinessScreen';
 
 interface ScreenEntry {
   id: ScreenId;
@@ -15,7 +16,7 @@ interface ScreenEntry {
 
 // In the order of the job; only screens that work are listed (Topology, Boot and VMs join after Devices).
 const SCREENS: ScreenEntry[] = [
-  { id: 'summary', label: 'Summary' },
+  { id: 'readiness', label: 'Readiness' },
   { id: 'devices', label: 'Devices' },
 ];
 
@@ -38,8 +39,8 @@ function StatusDot({ status }: { status: ScreenStatus }) {
 
 function Rail({ current, onGo }: { current: ScreenId; onGo(id: ScreenId): void }) {
   const devicesStatus = useInventory(selectDevicesStatus);
-  const hostStatus = useInventory(selectHostStatus);
-  const statusOf: Record<ScreenId, ScreenStatus> = { summary: hostStatus, devices: devicesStatus };
+  const readinessStatus = useReadiness(selectReadinessStatus);
+  const statusOf: Record<ScreenId, ScreenStatus> = { readiness: readinessStatus, devices: devicesStatus };
   return (
     <nav className="rail" aria-label="Screens">
       <div className="brand">
@@ -129,8 +130,8 @@ function HostHeader() {
 
 function Screen({ id }: { id: ScreenId }) {
   switch (id) {
-    case 'summary':
-      return <SummaryScreen />;
+    case 'readiness':
+      return <ReadinessScreen />;
     case 'devices':
       return <DevicesScreen />;
     default:

@@ -15,7 +15,7 @@ export interface AnalysisInput {
   numa: NumaNode[];
 }
 
-const GRUB_HOWTO =
+export const GRUB_HOWTO =
   'in /etc/default/grub (GRUB_CMDLINE_LINUX_DEFAULT), then run update-grub (Debian/Ubuntu) or ' +
   'grub2-mkconfig -o /boot/grub2/grub.cfg (Fedora/RHEL; grub-mkconfig -o /boot/grub/grub.cfg on Arch) and reboot';
 

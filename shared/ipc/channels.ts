@@ -2,7 +2,7 @@
  * Channel and method names of the IPC contract, without the schemas: the sandboxed preload and the renderer
  * import this file, so they do not carry zod. contract.ts checks that these names and its schemas agree.
  */
-export const CHANNELS = ['host.scan', 'helper.preview', 'helper.run'] as const;
+export const CHANNELS = ['host.scan', 'host.check', 'helper.preview', 'helper.run'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 /** Prefix of every Electron IPC channel name, so the preload can refuse anything else. */
@@ -11,6 +11,7 @@ export const IPC_PREFIX = 'vfio-pilot:';
 /** The contract as named methods: what the preload exposes as `window.vfioPilot` and the web client implements. */
 export const METHODS = {
   scanHost: 'host.scan',
+  checkHost: 'host.check',
   previewHelper: 'helper.preview',
   runHelper: 'helper.run',
 } as const satisfies Record<string, Channel>;

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import type { HelperResult, Inventory } from '../model';
+import type { ReadinessReport } from '../readiness/types';
 import { PCI_ADDRESS_RE } from '../model/pci';
 
 const pciAddress = z.string().regex(PCI_ADDRESS_RE, 'a PCI address like 0000:01:00.0');
@@ -24,6 +25,8 @@ export type HelperRequest = z.input<typeof helperRequestSchema>;
 export const contract = {
   /** Read the whole host (or the configured root): devices, groups, NUMA, findings. */
   'host.scan': { request: z.object({}).strict(), reply: null as unknown as Inventory },
+  /** The readiness checklist (what `vfio-pilot check --json` prints): status, evidence and fix per check. */
+  'host.check': { request: z.object({}).strict(), reply: null as unknown as ReadinessReport },
   /** Run every check of the helper without privilege and list the exact writes it would make. */
   'helper.preview': { request: helperRequestSchema, reply: null as unknown as HelperResult },
   /** Run the helper (through pkexec on a real host) and return its answer. */

@@ -10,6 +10,7 @@ function fakeApi() {
   const api: PilotApi = {
     transport: 'web',
     scanHost: () => Promise.reject(new Error('unused')),
+    checkHost: () => Promise.reject(new Error('unused')),
     previewHelper: (request) => new Promise((resolve) => previews.push({ request, resolve })),
     runHelper: (request) => new Promise((resolve) => runs.push({ request, resolve })),
     onHostChanged: () => () => {},

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hostReportMarkdown } from '../../renderer/src/features/summary/hostReport';
+import { hostReportMarkdown } from '../../renderer/src/features/readiness/hostReport';
 import { iommuOffInventory, sampleInventory } from './sample-inventory';
 
 describe('hostReportMarkdown', () => {

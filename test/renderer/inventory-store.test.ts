@@ -11,6 +11,7 @@ function fakeApi() {
   const api: PilotApi = {
     transport: 'web',
     scanHost: () => new Promise((resolve) => pending.push(resolve)),
+    checkHost: () => Promise.reject(new Error('unused')),
     previewHelper: () => Promise.reject(new Error('unused')),
     runHelper: () => Promise.reject(new Error('unused')),
     onHostChanged: (l) => {

@@ -23,6 +23,7 @@ const STEPS = [
   ['scan-vs-lspci', scanVsLspci],
   ['scan-vs-sysfs', scanVsSysfs],
   ['scan-findings', scanFindings],
+  ['readiness', readiness],
   ['bind-group', bindGroup],
   ['restore-group', restoreGroup],
   ['group-incomplete', groupIncomplete],
@@ -208,6 +209,47 @@ function scan(ctx) {
   }
   for (const key of ['host', 'devices', 'groups', 'findings', 'numa']) check(key in ctx.inventory, `scan JSON has no "${key}"`);
   return `${ctx.inventory.devices.length} devices, ${ctx.inventory.groups.length} groups, ${ctx.inventory.findings.length} findings`;
+}
+
+/**
+ * `check --json` against the real kernel: IOMMU on, interrupt remapping on, vfio available. Each verdict is held
+ * against the guest's own state: its IOMMU groups and units, `IR-` chips in /proc/interrupts, and vfio-pci in
+ * modules.dep (or loaded) for the running release.
+ */
+function readiness(ctx) {
+  const r = run(process.execPath, [CLI, 'check', '--json'], { quiet: true });
+  save('check.json', r.stdout);
+  check(r.status === 0 || r.status === 1, `check --json exit ${r.status}`);
+  let report;
+  try {
+    report = JSON.parse(r.stdout);
+  } catch (e) {
+    throw new StepFailure(`check --json printed bad JSON: ${e.message}`);
+  }
+  const byId = Object.fromEntries(report.checks.map((c) => [c.id, c]));
+  check(r.status === (report.checks.some((c) => c.status === 'fail') ? 1 : 0), `exit ${r.status} disagrees with the statuses`);
+  const release = readOr('/proc/sys/kernel/osrelease');
+  const groups = fs.readdirSync('/sys/kernel/iommu_groups').length;
+  const units = fs.existsSync('/sys/class/iommu') ? fs.readdirSync('/sys/class/iommu') : [];
+  const remapped = /\bIR-/.test(readOr('/proc/interrupts', '') ?? '');
+  const dep = readOr(`/lib/modules/${release}/modules.dep`, '') ?? '';
+  const vfioThere = fs.existsSync('/sys/module/vfio_pci') || /(^|\/)vfio-pci\.ko(\.\w+)?:/m.test(dep);
+  const want = [
+    ['iommu-kernel', groups > 0, `${groups} groups in /sys/kernel/iommu_groups`],
+    ['iommu-firmware', units.length > 0, `units ${units.join(' ')}`],
+    ['interrupt-remapping', remapped, 'IR- chips in /proc/interrupts'],
+    ['vfio-modules', vfioThere, `vfio-pci for ${release}`],
+  ];
+  for (const [id, truth, what] of want) {
+    check(truth, `the guest itself lacks ${id} (${what}): the bench machine is not what the README says`);
+    check(byId[id]?.status === 'ok', `${id}: ${byId[id]?.status ?? 'missing'} (${byId[id]?.verdict}), but the guest has ${what}`);
+  }
+  const vgas = ctx.addresses.filter((a) => readOr(`${PCI}/${a}/class`)?.startsWith('0x03'));
+  const gpuRows = report.checks.filter((c) => c.id.startsWith('gpu:')).map((c) => c.id.slice(4)).sort();
+  check(JSON.stringify(gpuRows) === JSON.stringify(vgas), `GPU rows ${gpuRows.join(' ')} but display functions ${vgas.join(' ')}`);
+  check(byId[`gpu:${ctx.bootVga}`]?.verdict.includes('boot display'), `gpu:${ctx.bootVga} does not say boot display`);
+  const counts = ['ok', 'warn', 'fail', 'unknown'].map((s) => `${report.checks.filter((c) => c.status === s).length} ${s}`).join(', ');
+  return `${report.checks.length} checks (${counts}); IOMMU on (${groups} groups, ${units.join(' ')}), interrupt remapping on, vfio-pci for ${release}`;
 }
 
 function needInventory(ctx) {

@@ -79,6 +79,7 @@ export function createWebClient(options: WebClientOptions): PilotApi {
   return {
     transport: 'web',
     scanHost: (request) => call(METHODS.scanHost, request),
+    checkHost: (request) => call(METHODS.checkHost, request),
     previewHelper: (request) => call(METHODS.previewHelper, request),
     runHelper: (request) => call(METHODS.runHelper, request),
     onHostChanged(listener) {

@@ -14,7 +14,8 @@ export type IconName =
   | 'close'
   | 'search'
   | 'chip'
-  | 'bridge';
+  | 'bridge'
+  | 'unknown';
 
 const PATHS: Record<IconName, string> = {
   // octagon with a cross: blocking error
@@ -34,6 +35,8 @@ const PATHS: Record<IconName, string> = {
   search: 'M7 2a5 5 0 1 0 0 10a5 5 0 1 0 0-10z M10.6 10.6l3.9 3.9',
   chip: 'M4 4h8v8H4z M6 1.5V4 M10 1.5V4 M6 12v2.5 M10 12v2.5 M1.5 6H4 M1.5 10H4 M12 6h2.5 M12 10h2.5',
   bridge: 'M1.5 11.5h13 M3 11.5V7 M13 11.5V7 M3 7c1.5-3 8.5-3 10 0',
+  // circle with a question mark: could not be read
+  unknown: 'M8 1.5a6.5 6.5 0 1 0 0 13a6.5 6.5 0 1 0 0-13z M6.2 6.2a1.9 1.9 0 1 1 2.6 1.8c-.6.3-.8.7-.8 1.3v.4 M8 11.6v.2',
 };
 
 export function Icon({ name, className, title }: { name: IconName; className?: string; title?: string }) {

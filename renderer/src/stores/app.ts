@@ -2,6 +2,7 @@
 import { getPilotApi } from '../bridge';
 import { bindHelperActionStore, createHelperActionStore } from './helperAction';
 import { bindInventoryStore, createInventoryStore } from './inventory';
+import { bindReadinessStore, createReadinessStore } from './readiness';
 
 export const inventoryStore = createInventoryStore(getPilotApi);
 export const useInventory = bindInventoryStore(inventoryStore);
@@ -9,3 +10,10 @@ export const useInventory = bindInventoryStore(inventoryStore);
 // When a run returns the inventory is read again at once; host-changed triggers a rescan too (both are cheap).
 export const helperActionStore = createHelperActionStore(getPilotApi, () => void inventoryStore.getState().refresh());
 export const useHelperAction = bindHelperActionStore(helperActionStore);
+
+// The checklist is read again after every inventory read: the same moments (refresh, bind, device change).
+export const readinessStore = createReadinessStore(getPilotApi);
+export const useReadiness = bindReadinessStore(readinessStore);
+inventoryStore.subscribe((s, prev) => {
+  if (s.loadedAt !== prev.loadedAt) void readinessStore.getState().refresh();
+});

@@ -1,4 +1,4 @@
-/** Opens the Devices screen on a group and function (from the Summary or anywhere else). */
+/** Opens the Devices screen on a group and function (from the Readiness screen or anywhere else). */
 import type { Finding, Inventory, PciDevice } from '../../../../shared/model';
 import { groupSubject } from '../../../../shared/model';
 import { useDevicesView } from '../../stores/devicesView';
@@ -21,4 +21,9 @@ export function revealDevice(device: PciDevice): void {
 export function revealFinding(inventory: Inventory, finding: Finding): void {
   const target = rowIdForFinding(inventory, finding);
   if (target) reveal(target.groupRowId, target.functionRowId);
+}
+
+/** Shows an IOMMU group (a readiness fix: "open group 14 in Devices"). */
+export function revealGroup(groupId: number): void {
+  reveal(groupSubject(groupId), null);
 }

@@ -1,27 +1,31 @@
 /**
- * Summary: the host at a glance. What is there (host facts, the GPUs), is it safe (a verdict and the
- * findings), what to do next (open the GPU or finding in Devices, copy the report to ask for help).
+ * Readiness: can this host do passthrough, and if not, what exactly to change. The checklist (the same checks as
+ * `vfio-pilot check`), a verdict from it, the host facts, the findings no check already says, and the report to
+ * copy when asking for help.
  */
 import { useState } from 'react';
-import type { Finding, Inventory, PciDevice, Severity } from '../../../../shared/model';
-import { pciClass } from '../../../../shared/model';
-import { useInventory, inventoryStore } from '../../stores/app';
-import { selectHostStatus, type ScreenStatus } from '../../stores/inventory';
+import type { Finding, Inventory, Severity } from '../../../../shared/model';
+import type { Check } from '../../../../shared/readiness/types';
+import { countStatuses } from '../../../../shared/readiness/format';
+import { useInventory, inventoryStore, useReadiness, readinessStore } from '../../stores/app';
+import type { ScreenStatus } from '../../stores/inventory';
+import { selectReadinessStatus } from '../../stores/readiness';
 import { Icon, SeverityLabel } from '../../components/Icon';
-import { DriverPill, FindingBadge, IsolationPill } from '../../components/Pills';
 import { ErrorState, LoadingState } from '../../components/States';
-import { displayName } from '../../lib/names';
-import { revealDevice, revealFinding } from '../devices/reveal';
+import { revealFinding } from '../devices/reveal';
 import { subjectLabel } from '../devices/FindingsPanel';
 import { hostReportMarkdown } from './hostReport';
+import { Checklist, CheckStatusLabel, showCheck } from './Checklist';
+import './readiness.css';
 
 const VERDICT: Record<Exclude<ScreenStatus, 'unknown'>, { icon: 'ok' | 'warning' | 'error'; title: string; text: string }> = {
-  ok: { icon: 'ok', title: 'Ready', text: 'Nothing blocks passing a device to a VM. Pick a GPU below or open Devices.' },
-  attention: { icon: 'warning', title: 'Needs attention', text: 'Passthrough can work, but read the warnings below before you bind anything.' },
-  blocked: { icon: 'error', title: 'Blocked', text: 'Something below must be fixed before any device can go to a VM.' },
+  ok: { icon: 'ok', title: 'Ready', text: 'Every check passes: nothing blocks passing a device to a VM. Pick a GPU below or open Devices.' },
+  attention: { icon: 'warning', title: 'Needs attention', text: 'Passthrough can work, but read the warnings (and what could not be checked) before you bind anything.' },
+  blocked: { icon: 'error', title: 'Blocked', text: 'A failed check below must be fixed before any device can go to a VM: each says what to change.' },
 };
 
 const SEVERITY_ORDER: Severity[] = ['error', 'warning', 'info'];
+const RANK = { fail: 0, warn: 1, unknown: 2, ok: 3 } as const;
 
 function kib(value: number | null): string {
   if (value === null) return 'unknown';
@@ -47,7 +51,7 @@ function Facts({ inventory }: { inventory: Inventory }) {
         <dt>IOMMU</dt>
         <dd>{host.iommuGroupsPresent ? `on, ${inventory.groups.length} groups` : <strong className="text-critical">off</strong>}</dd>
         <dt>Interrupt remapping</dt>
-        <dd>{host.interruptRemapping === null ? 'unknown' : host.interruptRemapping ? 'on' : 'off'}</dd>
+        <dd>{!host.iommuGroupsPresent || host.interruptRemapping === null ? 'unknown' : host.interruptRemapping ? 'on' : 'off'}</dd>
         <dt>NUMA</dt>
         <dd>
           {inventory.numa.length === 0
@@ -82,53 +86,17 @@ function Facts({ inventory }: { inventory: Inventory }) {
   );
 }
 
-function Gpus({ inventory }: { inventory: Inventory }) {
-  const gpus = inventory.devices.filter((d) => pciClass.isDisplay(d.classCode));
-  const groups = new Map(inventory.groups.map((g) => [g.id, g]));
-  const findingsOf = (d: PciDevice) => inventory.findings.filter((f) => f.subject === d.address);
-  return (
-    <section className="card" aria-labelledby="gpus-title">
-      <h2 id="gpus-title">Display devices ({gpus.length})</h2>
-      {gpus.length === 0 ? (
-        <p className="muted">No display controllers on this host.</p>
-      ) : (
-        <ul className="gpu-list">
-          {gpus.map((d) => (
-            <li key={d.address}>
-              <div className="gpu-name">
-                <strong>{displayName(d.vendorName, d.deviceName) ?? 'Unknown display device'}</strong>
-                <span className="mono muted">
-                  {d.address} [{d.vendorId}:{d.deviceId}]
-                </span>
-              </div>
-              <div className="gpu-facts">
-                <span className="muted">{d.iommuGroup === null ? 'no group' : `group ${d.iommuGroup}`}</span>
-                <IsolationPill isolation={d.iommuGroup === null ? null : (groups.get(d.iommuGroup)?.isolation ?? null)} />
-                <DriverPill device={d} />
-                <span className="muted">NUMA {d.numaNode ?? '—'}</span>
-                {findingsOf(d).map((f, i) => (
-                  <FindingBadge key={`${f.code}-${i}`} finding={f} />
-                ))}
-                <button type="button" className="link-button" onClick={() => revealDevice(d)} aria-label={`Show ${d.address} in Devices`}>
-                  Show in Devices
-                </button>
-              </div>
-            </li>
-          ))}
-        </ul>
-      )}
-    </section>
-  );
-}
-
-function Findings({ inventory }: { inventory: Inventory }) {
-  const sorted = SEVERITY_ORDER.flatMap((s) => inventory.findings.filter((f) => f.severity === s));
+/** Findings that no check row already says (a READ_ERROR on a NIC, identical IDs...). */
+function Findings({ inventory, checks }: { inventory: Inventory; checks: Check[] }) {
+  const covered = new Set(checks.flatMap((c) => c.findings ?? []).map((f) => `${f.code} ${f.subject}`));
+  const rest = inventory.findings.filter((f) => !covered.has(`${f.code} ${f.subject}`));
+  const sorted = SEVERITY_ORDER.flatMap((s) => rest.filter((f) => f.severity === s));
   return (
     <section className="card" aria-labelledby="summary-findings-title">
-      <h2 id="summary-findings-title">Findings ({inventory.findings.length})</h2>
+      <h2 id="summary-findings-title">Other findings ({sorted.length})</h2>
       {sorted.length === 0 ? (
         <p className="muted">
-          <Icon name="ok" /> Nothing needs attention.
+          <Icon name="ok" /> Every finding is already said by a check.
         </p>
       ) : (
         <ul className="summary-findings">
@@ -154,23 +122,35 @@ function Findings({ inventory }: { inventory: Inventory }) {
   );
 }
 
-export function SummaryScreen() {
+/** The checklist, or why it is not there yet. */
+function ChecklistOrState() {
+  const report = useReadiness((s) => s.report);
+  const error = useReadiness((s) => s.error);
+  const loading = useReadiness((s) => s.loading);
+  if (report) return <Checklist checks={report.checks} />;
+  if (error) return <ErrorState error={error} onRetry={() => void readinessStore.getState().refresh()} retrying={loading} />;
+  return <LoadingState />;
+}
+
+export function ReadinessScreen() {
   const inventory = useInventory((s) => s.inventory);
   const error = useInventory((s) => s.error);
   const loading = useInventory((s) => s.loading);
-  const status = useInventory(selectHostStatus);
+  const report = useReadiness((s) => s.report);
+  const status = useReadiness(selectReadinessStatus);
   const [copied, setCopied] = useState<'idle' | 'done' | 'failed'>('idle');
 
   if (!inventory) {
     if (error) return <ErrorState error={error} onRetry={() => void inventoryStore.getState().refresh()} retrying={loading} />;
     return <LoadingState />;
   }
-  const verdict = VERDICT[status === 'unknown' ? 'attention' : status];
+  const verdict = status === 'unknown' ? null : VERDICT[status];
+  const counts = report ? countStatuses(report.checks) : null;
 
   async function copyReport() {
     if (!inventory) return;
     try {
-      await navigator.clipboard.writeText(hostReportMarkdown(inventory));
+      await navigator.clipboard.writeText(hostReportMarkdown(inventory, report?.checks ?? null));
       setCopied('done');
     } catch {
       setCopied('failed');
@@ -178,10 +158,12 @@ export function SummaryScreen() {
   }
 
   return (
-    <div className="summary-screen">
+    <div className="summary-screen readiness-screen">
       <div className="screen-toolbar">
-        <h1>Summary</h1>
-        <span className="toolbar-counts" />
+        <h1>Readiness</h1>
+        <span className="toolbar-counts muted">
+          {counts ? `${report!.checks.length} checks: ${counts.ok} ok, ${counts.warn} warning, ${counts.fail} failed, ${counts.unknown} unknown` : ''}
+        </span>
         <span className="muted" aria-live="polite">
           {copied === 'done' ? 'Report copied as Markdown.' : copied === 'failed' ? 'The clipboard refused the report.' : ''}
         </span>
@@ -189,19 +171,38 @@ export function SummaryScreen() {
           Copy report
         </button>
       </div>
-      <section className={`verdict verdict-${status}`} aria-label="Verdict">
-        <Icon name={verdict.icon} className="state-icon" />
-        <div>
-          <h2>{verdict.title}</h2>
-          <p>{verdict.text}</p>
-        </div>
-      </section>
+      {verdict ? (
+        <section className={`verdict verdict-${status}`} aria-label="Verdict">
+          <Icon name={verdict.icon} className="state-icon" />
+          <div>
+            <h2>{verdict.title}</h2>
+            <p>{verdict.text}</p>
+            {report && status !== 'ok' ? (
+              <ul className="verdict-items" aria-label="Checks that need attention">
+                {report.checks
+                  .filter((c) => c.status !== 'ok')
+                  .sort((a, b) => RANK[a.status] - RANK[b.status])
+                  .map((c) => (
+                    <li key={c.id}>
+                      <CheckStatusLabel status={c.status} />
+                      <button type="button" className="link-button" onClick={() => showCheck(c.id)}>
+                        {c.title}
+                      </button>
+                    </li>
+                  ))}
+              </ul>
+            ) : null}
+          </div>
+        </section>
+      ) : null}
       <div className="summary-grid">
         <div className="summary-col">
-          <Gpus inventory={inventory} />
-          <Findings inventory={inventory} />
+          <ChecklistOrState />
         </div>
-        <Facts inventory={inventory} />
+        <div className="summary-col">
+          <Facts inventory={inventory} />
+          {report ? <Findings inventory={inventory} checks={report.checks} /> : null}
+        </div>
       </div>
     </div>
   );

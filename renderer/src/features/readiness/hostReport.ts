@@ -3,6 +3,8 @@
  * (Firefox's about:support idea): facts, findings, and every IOMMU group with its functions. Pure.
  */
 import type { Inventory, PciDevice } from '../../../../shared/model';
+import { formatChecks } from '../../../../shared/readiness/format';
+import type { Check } from '../../../../shared/readiness/types';
 
 const code = (text: string) => '`' + text.replace(/`/g, "'") + '`';
 
@@ -16,8 +18,8 @@ function kib(value: number | null): string {
   return value >= 1048576 ? `${(value / 1048576).toFixed(1)} GiB` : `${Math.round(value / 1024)} MiB`;
 }
 
-/** Builds the Markdown text of the report. */
-export function hostReportMarkdown(inventory: Inventory): string {
+/** Builds the Markdown text of the report; with the readiness checks when they have been read. */
+export function hostReportMarkdown(inventory: Inventory, checks: Check[] | null = null): string {
   const { host } = inventory;
   const lines: string[] = [];
   lines.push(`# vfio-pilot host report: ${host.hostname ?? 'unknown host'}`, '');
@@ -31,6 +33,11 @@ export function hostReportMarkdown(inventory: Inventory): string {
   }
   for (const pool of host.hugepages) lines.push(`- Hugepages ${kib(pool.sizeKiB)}: ${pool.total} total, ${pool.free} free`);
   for (const notice of host.notices) lines.push(`- Notice: ${notice}`);
+
+  if (checks !== null) {
+    lines.push('', `## Readiness checks (${checks.length})`, '');
+    lines.push(formatChecks(checks, 'markdown').trimEnd());
+  }
 
   lines.push('', `## Findings (${inventory.findings.length})`, '');
   if (inventory.findings.length === 0) lines.push('None.');
