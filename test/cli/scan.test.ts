@@ -25,7 +25,7 @@ describe('vfio-pilot scan', () => {
     const r = await run(['scan', '--root', root, '--pci-ids', PCI_IDS, '--json']);
     expect(r.code).toBe(0);
     const inv = JSON.parse(r.stdout) as Inventory;
-    expect(Object.keys(inv).sort()).toEqual(['devices', 'findings', 'groups', 'host', 'numa']);
+    expect(Object.keys(inv).sort()).toEqual(['cpus', 'devices', 'findings', 'groups', 'host', 'numa']);
     expect(inv.devices[0]).toHaveProperty('address');
     expect(inv.groups[0]).toEqual(expect.objectContaining({ id: expect.any(Number), devices: expect.any(Array), isolation: expect.stringMatching(/^(isolated|shared)$/) }));
     expect(inv.findings[0]).toEqual(expect.objectContaining({ code: expect.any(String), severity: expect.any(String), message: expect.any(String) }));
