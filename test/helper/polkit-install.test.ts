@@ -9,12 +9,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { needAll, needFile, needTool, runs, titled } from '../support/requirements';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const POLICY = path.join(projectRoot, 'build-resources/polkit/org.vfio-pilot.helper.policy');
 const DTD = '/usr/share/polkit-1/policyconfig-1.dtd';
 const INSTALL = path.join(projectRoot, 'build-resources/install-helper.sh');
 const BUNDLE = path.join(projectRoot, 'dist/node/vfio-pilot-helper.cjs');
+// xmllint and polkit's DTD are test tools the README's set-up does not install (.ci/run does).
+const xmllint = needAll(needTool('xmllint', 'libxml2-utils'), needFile(DTD, 'polkitd'));
+const canValidate = runs(xmllint, 'polkit-install.test.ts');
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -27,14 +31,13 @@ const tmp = () => {
 };
 
 describe('polkit policy', () => {
-  it('validates against polkit\'s policyconfig DTD', () => {
-    expect(existsSync(DTD), `${DTD} is missing: apt install polkitd`).toBe(true);
+  it.skipIf(!canValidate)(titled(xmllint, 'validates against polkit\'s policyconfig DTD'), () => {
     const r = spawnSync('xmllint', ['--noout', '--dtdvalid', DTD, POLICY], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
   });
 
-  it('the DTD check is real: a policy with an unknown element fails it', () => {
+  it.skipIf(!canValidate)(titled(xmllint, 'the DTD check is real: a policy with an unknown element fails it'), () => {
     const bad = path.join(tmp(), 'bad.policy');
     writeFileSync(bad, readFileSync(POLICY, 'utf8').replace('<defaults>', '<defaults><allow_everyone>yes</allow_everyone>'));
     expect(spawnSync('xmllint', ['--noout', '--dtdvalid', DTD, bad]).status).not.toBe(0);
@@ -64,7 +67,7 @@ describe.skipIf(!existsSync(BUNDLE))('install-helper.sh', () => {
     expect(text).toContain('exec /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin');
     expect(text).toContain('/usr/lib/vfio-pilot/vfio-pilot-helper.cjs "$@"');
     const policy = path.join(dest, 'usr/share/polkit-1/actions/org.vfio-pilot.helper.policy');
-    expect(spawnSync('xmllint', ['--noout', '--dtdvalid', DTD, policy]).status).toBe(0);
+    if (canValidate) expect(spawnSync('xmllint', ['--noout', '--dtdvalid', DTD, policy]).status).toBe(0);
   });
 
   it.skipIf(process.getuid?.() !== 0)('the installed launcher runs the helper with a clean environment', () => {
