@@ -3,9 +3,10 @@
 //
 // Why not a plain `npm ci`: npm runs the `electron` package's install script, which downloads the Electron
 // binary from GitHub (or $ELECTRON_MIRROR); where that host is unreachable the script fails and takes the whole
-// `npm ci` down with it, so nothing gets installed. Here the packages are installed with --ignore-scripts, then
-// the two install scripts that matter are run by hand: esbuild's (offline: it checks its platform binary) and
-// Electron's, only when its download host answers within a few seconds or its zip is already in the cache.
+// `npm ci` down with it, so nothing gets installed. Here the packages are installed with --ignore-scripts (the
+// other two install scripts are not needed: esbuild's binary comes as an optional dependency, electron-winstaller
+// is for Windows), then Electron's is run by hand, only when its download host answers within a few seconds or
+// its zip is already in the cache.
 // A missing Electron binary is a mode, not an error: the CLI and the web mode (`bin/vfio-pilot serve`,
 // opened in any browser) need only Node; `npm start` opens the window where the binary exists.
 import { spawnSync } from 'node:child_process';
@@ -38,9 +39,6 @@ function fail(detail) {
 // 1. Packages, exactly as package-lock.json says, without running any package's install script.
 const ci = run('npm ci', npm[0], [...npm[1], 'ci', '--ignore-scripts', '--no-audit', '--no-fund']);
 if (!ci.ok) fail(ci.detail);
-// esbuild's install script only verifies (or fetches from the npm registry) its platform binary.
-const esb = run('esbuild install script', npm[0], [...npm[1], 'rebuild', 'esbuild', '--ignore-scripts=false']);
-if (!esb.ok) fail(esb.detail);
 
 // 2. Electron's binary, when it can be had.
 const electronDir = path.join(root, 'node_modules', 'electron');
