@@ -22,6 +22,7 @@ import { HELPER_ERROR_CODES } from '../../shared/model/helper';
 import { runCore } from '../helper/core';
 import { EXIT, exitCodeFor } from '../helper/errors';
 import type { HelperIo } from '../helper/io';
+import { INSTALLED } from '../helper/install-settings';
 import { createRealIo } from '../helper/io';
 
 export interface HelperContext {
@@ -38,7 +39,7 @@ export interface HelperContext {
 }
 
 /** The installed launcher (root-owned, see build-resources/install-helper.sh) that the polkit action pins. */
-export const INSTALLED_HELPER = '/usr/libexec/vfio-pilot/vfio-pilot-helper';
+export const INSTALLED_HELPER = INSTALLED.launcher;
 const PKEXEC = '/usr/bin/pkexec';
 
 /** The helper's argv for a request: the grammar documented at the top of electron/helper/cli.ts. */
