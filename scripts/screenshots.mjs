@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 /** build-resources/screenshots/NAME ← e2e/artifacts/FILE (and the spec that takes it). */
 export const SCREENSHOTS = [
-  { name: 'devices.png', from: 'devices-eight-gpu.png', spec: 'e2e/devices.spec.ts' },
+  { name: 'devices.png', from: 'devices-eight-gpu-group-panel.png', spec: 'e2e/devices.spec.ts' },
   { name: 'readiness.png', from: 'readiness-eight-gpu.png', spec: 'e2e/readiness.spec.ts' },
   { name: 'bind.png', from: 'bind-dialog.png', spec: 'e2e/bind.spec.ts' },
 ];
