@@ -13,9 +13,12 @@ import type { Inventory } from '../../shared/model';
 import { HostRootError, scanHost } from '../host/scan';
 import { readReadinessFacts } from '../host/readiness-facts';
 import { runChecks } from '../../shared/readiness';
+import { helperStatus, installHelper } from './helper-install';
+import type { HelperInstallOptions } from './helper-install';
 import { runHelperRequest } from './helper-runner';
 import type { HelperContext } from './helper-runner';
 import { watchDevices } from './device-watch';
+import { HELPER_PROTOCOL, INSTALLED } from '../helper/install-settings';
 
 export interface BackendOptions {
   /** Root directory the backend reads (`/` on a real host, a fixture tree in tests and demos). */
@@ -33,6 +36,8 @@ export interface BackendOptions {
    * writes like a kernel; the e2e server passes a simulated kernel here (test/helper/fake-kernel.ts).
    */
   helperIo?: HelperContext['io'];
+  /** Where the helper's install resources are and how the app was installed (helper.status, helper.install). */
+  helperInstall?: HelperInstallOptions;
 }
 
 /** Who sent a request, for log lines only: the checks that matter happen before `dispatch`. */
@@ -89,6 +94,13 @@ export function createBackend(options: BackendOptions): Backend {
   // One privileged run at a time: two overlapping binds of one group would interleave their sysfs writes.
   let helperQueue: Promise<unknown> = Promise.resolve();
   const watch = watchDevices(root, options.watchIntervalMs);
+  const installOptions: HelperInstallOptions = options.helperInstall ?? { packaging: 'source', resourcesDir: null };
+  /** pkexec mode, not root: the installed helper is what runs, so it must be there, root-owned and speak our protocol. */
+  const refuseInstalledHelper = async (): Promise<Result<never> | null> => {
+    if (helperMode !== 'pkexec' || process.geteuid?.() === 0) return null;
+    const status = await helperStatus(installOptions);
+    return status.state === 'ok' ? null : fail('HELPER_FAILED', status.message, status.state);
+  };
 
   /** Reads the host; the reader's own failures (root unreadable) become HOST_READ_FAILED, anything else is a bug. */
   const readHost = <T>(read: (inventory: Inventory) => T): Result<T> => {
@@ -111,12 +123,23 @@ export function createBackend(options: BackendOptions): Backend {
     'helper.run': (request) => {
       const run = helperQueue.then(async () => {
         try {
+          const refusal = await refuseInstalledHelper();
+          if (refusal) return refusal;
           return await runHelperRequest(request, helperContext, false);
         } finally {
           // Even a refused or failed run may have changed a driver before it stopped: let every view re-read.
           await watch.notify();
         }
       });
+      helperQueue = run.catch(() => undefined);
+      return run;
+    },
+    'helper.status': async () =>
+      helperMode === 'in-process'
+        ? ok({ state: 'not-needed', expected: HELPER_PROTOCOL, installed: null, launcher: INSTALLED.launcher, packaging: installOptions.packaging, canInstall: false, canRemove: false, message: '' })
+        : ok(await helperStatus(installOptions)),
+    'helper.install': (request) => {
+      const run = helperQueue.then(() => installHelper(request.action, installOptions));
       helperQueue = run.catch(() => undefined);
       return run;
     },
@@ -138,6 +161,8 @@ export function createBackend(options: BackendOptions): Backend {
       if (!isChannel(channel)) {
         return fail('UNKNOWN_CHANNEL', `no such channel: ${describeChannel(channel)}`);
       }
+      // Installing a root-owned program is for the desktop app's own window, never a browser holding a token.
+      if (channel === 'helper.install' && origin === 'web') return fail('FORBIDDEN', 'the helper is installed from the desktop app, not the web mode');
       try {
         return await run(channel, payload);
       } catch (err) {

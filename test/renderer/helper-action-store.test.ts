@@ -13,6 +13,8 @@ function fakeApi() {
     checkHost: () => Promise.reject(new Error('unused')),
     previewHelper: (request) => new Promise((resolve) => previews.push({ request, resolve })),
     runHelper: (request) => new Promise((resolve) => runs.push({ request, resolve })),
+    helperStatus: () => Promise.reject(new Error('unused')),
+    installHelper: () => Promise.reject(new Error('unused')),
     onHostChanged: () => () => {},
   };
   return { api, previews, runs };

@@ -14,6 +14,8 @@ function fakeApi() {
     checkHost: () => Promise.reject(new Error('unused')),
     previewHelper: () => Promise.reject(new Error('unused')),
     runHelper: () => Promise.reject(new Error('unused')),
+    helperStatus: () => Promise.reject(new Error('unused')),
+    installHelper: () => Promise.reject(new Error('unused')),
     onHostChanged: (l) => {
       listeners.add(l);
       return () => listeners.delete(l);

@@ -82,6 +82,8 @@ export function createWebClient(options: WebClientOptions): PilotApi {
     checkHost: (request) => call(METHODS.checkHost, request),
     previewHelper: (request) => call(METHODS.previewHelper, request),
     runHelper: (request) => call(METHODS.runHelper, request),
+    helperStatus: (request) => call(METHODS.helperStatus, request),
+    installHelper: (request) => call(METHODS.installHelper, request),
     onHostChanged(listener) {
       listeners.add(listener);
       if (stream === null && options.EventSource && token !== null) {
