@@ -8,6 +8,7 @@ import { assertNever } from '../../shared/ipc/result';
 import { Icon } from './components/Icon';
 import { DevicesScreen } from './features/devices/DevicesScreen';
 import { ReadinessScreen } from './features/readiness/ReadinessScreen';
+import { HelperInstallBanner } from './features/helper-install/HelperInstallBanner';
 
 interface ScreenEntry {
   id: ScreenId;
@@ -154,6 +155,7 @@ export function App() {
       <Rail current={screen} onGo={go} />
       <div className="app-main">
         <HostHeader />
+        <HelperInstallBanner />
         <main className="screen">
           <Screen id={screen} />
         </main>

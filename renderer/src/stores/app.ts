@@ -1,6 +1,7 @@
 /** The app's store instances, bound to the app's PilotApi. */
 import { getPilotApi } from '../bridge';
 import { bindHelperActionStore, createHelperActionStore } from './helperAction';
+import { bindHelperInstallStore, createHelperInstallStore } from './helperInstall';
 import { bindInventoryStore, createInventoryStore } from './inventory';
 import { bindReadinessStore, createReadinessStore } from './readiness';
 
@@ -17,3 +18,7 @@ export const useReadiness = bindReadinessStore(readinessStore);
 inventoryStore.subscribe((s, prev) => {
   if (s.loadedAt !== prev.loadedAt) void readinessStore.getState().refresh();
 });
+
+// The system helper's status (read once at start and after an install) and the AppImage's install dialog.
+export const helperInstallStore = createHelperInstallStore(getPilotApi);
+export const useHelperInstall = bindHelperInstallStore(helperInstallStore);
