@@ -56,7 +56,7 @@ function unsafeReason(file: string): string {
 const HOW_TO_INSTALL: Record<HelperPackaging, string> = {
   appimage: 'Install it from here (one administrator password, once).',
   package: 'Reinstall the vfio-pilot package to put it back.',
-  source: 'Run `sudo build-resources/install-helper.sh` in the vfio-pilot checkout (after `npm run build`).',
+  source: 'Run sudo build-resources/install-helper.sh in the vfio-pilot checkout (after npm run build).',
 };
 
 /** helper.status: what is installed at the system location, without privilege. */
@@ -83,7 +83,7 @@ export async function helperStatus(options: HelperInstallOptions): Promise<Helpe
       canRemove,
       state: 'outdated',
       installed,
-      message: `The installed helper ${spoke}; this app speaks protocol ${HELPER_PROTOCOL} and will not run it. ${options.packaging === 'appimage' ? 'Replace it from here (one administrator password).' : options.packaging === 'package' ? 'Update the vfio-pilot package.' : 'Run `sudo build-resources/install-helper.sh` again after `npm run build`.'}`,
+      message: `The installed helper ${spoke}; this app speaks protocol ${HELPER_PROTOCOL} and will not run it. ${options.packaging === 'appimage' ? 'Replace it from here (one administrator password).' : options.packaging === 'package' ? 'Update the vfio-pilot package.' : 'Run sudo build-resources/install-helper.sh again after npm run build.'}`,
     };
   }
   return { ...base, canRemove, state: 'ok', installed, message: '' };
