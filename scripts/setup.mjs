@@ -81,8 +81,12 @@ async function installElectron() {
     if (unreachable) return unreachable;
   }
   process.stderr.write(`vfio-pilot setup: fetching the Electron ${electronVersion} binary (node_modules/electron/install.js)\n`);
-  const r = run('Electron install script', process.execPath, [path.join(electronDir, 'install.js')], { timeout: DOWNLOAD_MS });
-  if (!r.ok) return `the Electron download failed (${r.detail})`;
+  // Its stderr is a stack trace on failure: keep only the line that says what went wrong.
+  const r = spawnSync(process.execPath, [path.join(electronDir, 'install.js')], { cwd: root, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8', timeout: DOWNLOAD_MS });
+  if (r.error || r.status !== 0) {
+    const why = r.error?.message ?? r.stderr.split('\n').find((l) => /error/i.test(l))?.trim() ?? `exit ${r.status ?? r.signal}`;
+    return `the Electron download failed: ${why}`;
+  }
   return electronBinary() ? '' : 'Electron\'s install script ran but left no binary';
 }
 const noElectron = await installElectron();
