@@ -90,17 +90,11 @@ export function helperModeFor(root: string): HelperContext['mode'] {
 export function createBackend(options: BackendOptions): Backend {
   const { root, pciIdsPath, helperMode } = options;
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
-  const helperContext: HelperContext = options.helperIo ? { root, mode: helperMode, io: options.helperIo } : { root, mode: helperMode };
   // One privileged run at a time: two overlapping binds of one group would interleave their sysfs writes.
   let helperQueue: Promise<unknown> = Promise.resolve();
   const watch = watchDevices(root, options.watchIntervalMs);
   const installOptions: HelperInstallOptions = options.helperInstall ?? { packaging: 'source', resourcesDir: null };
-  /** pkexec mode, not root: the installed helper is what runs, so it must be there, root-owned and speak our protocol. */
-  const refuseInstalledHelper = async (): Promise<Result<never> | null> => {
-    if (helperMode !== 'pkexec' || process.geteuid?.() === 0) return null;
-    const status = await helperStatus(installOptions);
-    return status.state === 'ok' ? null : fail('HELPER_FAILED', status.message, status.state);
-  };
+  const helperContext: HelperContext = { root, mode: helperMode, install: installOptions, ...(options.helperIo ? { io: options.helperIo } : {}) };
 
   /** Reads the host; the reader's own failures (root unreadable) become HOST_READ_FAILED, anything else is a bug. */
   const readHost = <T>(read: (inventory: Inventory) => T): Result<T> => {
@@ -123,8 +117,6 @@ export function createBackend(options: BackendOptions): Backend {
     'helper.run': (request) => {
       const run = helperQueue.then(async () => {
         try {
-          const refusal = await refuseInstalledHelper();
-          if (refusal) return refusal;
           return await runHelperRequest(request, helperContext, false);
         } finally {
           // Even a refused or failed run may have changed a driver before it stopped: let every view re-read.

@@ -23,6 +23,8 @@ import { runCore } from '../helper/core';
 import { EXIT, exitCodeFor } from '../helper/errors';
 import type { HelperIo } from '../helper/io';
 import { INSTALLED } from '../helper/install-settings';
+import { helperStatus } from './helper-install';
+import type { HelperInstallOptions } from './helper-install';
 import { createRealIo } from '../helper/io';
 
 export interface HelperContext {
@@ -36,6 +38,8 @@ export interface HelperContext {
    * here (test/helper/fake-kernel.ts `FakeKernel.fromTree(root).io`).
    */
   io?: HelperIo;
+  /** How the app was installed, for the words of a refusal of the installed helper (default: a checkout). */
+  install?: HelperInstallOptions;
 }
 
 /** The installed launcher (root-owned, see build-resources/install-helper.sh) that the polkit action pins. */
@@ -69,6 +73,9 @@ export async function runHelperRequest(
       );
       return toResult(result, dryRun);
     }
+    // The installed helper is what pkexec runs: it must be there, root-owned, and speak this build's protocol.
+    const status = await helperStatus(ctx.install ?? { packaging: 'source', resourcesDir: null });
+    if (status.state !== 'ok') return fail('HELPER_FAILED', status.message, status.state);
     return await runThroughPkexec(request);
   } catch (err) {
     return fail('INTERNAL', `running the helper: ${err instanceof Error ? err.message : String(err)}`);
