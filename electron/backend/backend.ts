@@ -94,7 +94,12 @@ export function createBackend(options: BackendOptions): Backend {
   let helperQueue: Promise<unknown> = Promise.resolve();
   const watch = watchDevices(root, options.watchIntervalMs);
   const installOptions: HelperInstallOptions = options.helperInstall ?? { packaging: 'source', resourcesDir: null };
-  const helperContext: HelperContext = { root, mode: helperMode, install: installOptions, ...(options.helperIo ? { io: options.helperIo } : {}) };
+  const helperContext: HelperContext = {
+    root,
+    mode: helperMode,
+    ...(options.helperIo ? { io: options.helperIo } : {}),
+    ...(options.helperInstall ? { install: options.helperInstall } : {}),
+  };
 
   /** Reads the host; the reader's own failures (root unreadable) become HOST_READ_FAILED, anything else is a bug. */
   const readHost = <T>(read: (inventory: Inventory) => T): Result<T> => {
