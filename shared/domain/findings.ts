@@ -86,7 +86,8 @@ function hostdevFindings(model: DomainModel, host: HostView): Draft[] {
 /** Hostdevs grouped by the host card (slot) they come from, in document order. */
 export function hostdevCards(model: DomainModel): Hostdev[][] {
   const cards = new Map<string, Hostdev[]>();
-  for (const h of model.hostdevs) if (h.source) cards.set(slotOf(h.source), [...(cards.get(slotOf(h.source)) ?? []), h]);
+  // A function with a non-PCI guest address (type='unassigned') is not in the guest: no slot to share.
+  for (const h of model.hostdevs) if (h.source && !h.guestOther) cards.set(slotOf(h.source), [...(cards.get(slotOf(h.source)) ?? []), h]);
   return [...cards.values()];
 }
 
@@ -138,8 +139,10 @@ function featureFindings(model: DomainModel, host: HostView): Draft[] {
   const geforce = model.hostdevs.find((h) => h.source !== null && isGeForce(host.device(h.source)));
   if (geforce) {
     const hidden = model.kvmHidden !== null && attr(model.kvmHidden, 'state') === 'on';
-    if (!hidden || !vendorOn) {
-      const lacking = [...(hidden ? [] : ["<kvm><hidden state='on'/>"]), ...(vendorOn ? [] : ["<hyperv><vendor_id state='on' value=.../>"])];
+    // <hyperv mode='passthrough'> takes no vendor_id (the schema allows no children there): only kvm hidden is ours to add.
+    const vendorDone = vendorOn || attr(model.hyperv, 'mode') === 'passthrough';
+    if (!hidden || !vendorDone) {
+      const lacking = [...(hidden ? [] : ["<kvm><hidden state='on'/>"]), ...(vendorDone ? [] : ["<hyperv><vendor_id state='on' value=.../>"])];
       out.push(finding('NVIDIA_DETECTION', 'info', geforce.source, model.features ?? geforce.el,
         `${describe(host.device(geforce.source!), geforce.source!)} is a GeForce card and the domain lacks ${lacking.join(' and ')}. ` +
         'NVIDIA drivers before R465 (April 2021) refuse to run in a VM they detect (Code 43 on Windows); current drivers no longer need these, older ones and some anti-cheat software do.',
