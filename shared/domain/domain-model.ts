@@ -175,13 +175,18 @@ function readHostdevs(devices: XmlElement | null): Hostdev[] {
     });
 }
 
-/** Every element under `el` (depth first). */
-function* descendants(el: XmlElement): Generator<XmlElement> {
-  for (const c of el.children) {
-    if (c.kind !== 'element') continue;
-    yield c;
-    yield* descendants(c);
-  }
+/** Every element under `el`, depth first (a loop, not a generator: this runs on every keystroke). */
+function descendants(el: XmlElement): XmlElement[] {
+  const out: XmlElement[] = [];
+  const walk = (e: XmlElement) => {
+    for (const c of e.children) {
+      if (c.kind !== 'element') continue;
+      out.push(c);
+      if (c.children.length) walk(c);
+    }
+  };
+  walk(el);
+  return out;
 }
 
 export function readDomain(doc: XmlDocument): DomainModel {
