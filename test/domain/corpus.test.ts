@@ -222,4 +222,29 @@ describe.skipIf(!systemReq.met)(`qemu:///system (${systemReq.reason || 'libvirtd
     const list = spawnSync('virsh', ['-c', 'qemu:///system', 'list', '--all', '--name'], { encoding: 'utf8' });
     expect(list.stdout.split('\n')).not.toContain(name);
   });
+
+  it('q35: the root ports and multifunction guest addresses of a group attach pass the QEMU driver\'s address checks', () => {
+    const b550 = inventoryOf('consumer-shared-group');
+    const name = `vp-domain-${randomBytes(4).toString('hex')}`;
+    const q35 =
+      `<domain type='qemu'>\n  <name>${name}</name>\n  <memory unit='MiB'>1024</memory>\n  <vcpu>2</vcpu>\n  <os>\n    <type arch='x86_64' machine='q35'>hvm</type>\n  </os>\n` +
+      `  <devices>\n    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n    <controller type='pci' index='0' model='pcie-root'/>\n  </devices>\n</domain>\n`;
+    const r = attachGroupEdits(q35, b550, ['0000:04:00.0']);
+    if (!r.ok) throw new Error(r.error.message);
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'domain-system-'));
+    const file = path.join(tmp, `${name}.xml`);
+    fs.writeFileSync(file, applyEdits(q35, r.edits));
+    try {
+      const out = spawnSync('virsh', ['-c', 'qemu:///system', `define ${file}; dumpxml ${name} --inactive`], { encoding: 'utf8' });
+      expect(out.stderr).toBe('');
+      const dump = out.stdout.slice(out.stdout.indexOf('<domain'));
+      expect(summariseDomain(dump)!.hostdevs).toEqual(['0000:02:00.0', '0000:02:00.1', '0000:04:00.0', '0000:04:00.1', '0000:05:00.0']);
+      expect(dump.match(/<controller type='pci' index='[12]' model='pcie-root-port'>/g)).toHaveLength(2);
+      expect(dump).toContain(`<address type='pci' domain='0x0000' bus='0x02' slot='0x00' function='0x0' multifunction='on'/>`);
+      expect(dump).toContain(`<address type='pci' domain='0x0000' bus='0x02' slot='0x00' function='0x1'/>`);
+    } finally {
+      spawnSync('virsh', ['-c', 'qemu:///system', 'undefine', name], { encoding: 'utf8' });
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
 });
