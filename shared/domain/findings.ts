@@ -9,6 +9,7 @@ import { GuestSlots, planAttach } from './attach';
 import type { DomainModel, Hostdev } from './domain-model';
 import { formatCpuset, parseNumber, toKiB } from './domain-model';
 import { antiDetectionEdits, cardSlotEdits, hugepagesEdits, validVendorId, vendorIdEdits } from './fixes';
+import { matchLineEndings } from './text-edits';
 import type { HostView } from './host-view';
 import { gpuNode, isGpu } from './host-view';
 import { pinToNode } from './pin';
@@ -234,6 +235,7 @@ export function domainFindings(model: DomainModel, host: HostView): DomainFindin
   const drafts = [...hostdevFindings(model, host), ...multifunctionFindings(model), ...featureFindings(model, host), ...numaFindings(model, host), ...hugepageFindings(model, host)];
   drafts.sort((a, b) => a.from - b.from);
   const starts = lineStarts(model.doc.text);
-  return drafts.map((d) => ({ ...d, ...positionIn(starts, d.from) }));
+  const text = model.doc.text;
+  return drafts.map((d) => ({ ...d, ...positionIn(starts, d.from), fixes: d.fixes.map((f) => ({ ...f, edits: matchLineEndings(text, f.edits) })) }));
 }
 

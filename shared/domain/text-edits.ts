@@ -127,3 +127,9 @@ export function replaceTextEdit(doc: XmlDocument, el: XmlElement, text: string):
   if (el.selfClosing) return { from: el.end - 2, to: el.end, insert: `>${escapeText(text)}</${el.name}>` };
   return { from: el.openEnd, to: el.closeStart, insert: escapeText(text) };
 }
+
+/** Edits are built with '\n'; in a CRLF document every inserted line break becomes '\r\n', so endings never mix. */
+export function matchLineEndings(text: string, edits: TextEdit[]): TextEdit[] {
+  if (!text.includes('\r\n')) return edits;
+  return edits.map((e) => ({ ...e, insert: e.insert.replace(/\r?\n/g, '\r\n') }));
+}

@@ -83,6 +83,19 @@ describe('attachGroupEdits', () => {
   });
 });
 
+describe('line endings', () => {
+  it('a CRLF document stays CRLF through attach, pin and fixes', () => {
+    const crlf = withoutCard2.replace(/ {2}<cputune>[\s\S]*<\/cputune>\n/, '').replaceAll('\n', '\r\n');
+    let out = applyEdits(crlf, edits(attachGroupEdits(crlf, eight, ['0000:05:00.0'])));
+    out = applyEdits(out, edits(pinToNodeEdits(out, eight)));
+    out = applyEdits(out, edits(fixEdits(out, eight, 'NVIDIA_DETECTION')));
+    out = applyEdits(out, edits(fixEdits(out, eight, 'HUGEPAGES_SUGGESTED')));
+    expect(out.length).toBeGreaterThan(crlf.length + 1000);
+    expect(out.match(/\r\n/g)!.length).toBe(out.match(/\n/g)!.length);
+    expect(analyseDomain(out, eight).map((f) => f.code)).toEqual([]);
+  });
+});
+
 describe('pinToNodeEdits', () => {
   it('seed without <cputune>: vCPUs on node 0 cores 1-7 (siblings together), emulator on cores 8-13, core 0 for the host', () => {
     const r = pinToNodeEdits(unpinned, eight);
