@@ -81,7 +81,18 @@ describe.skipIf(!toolsReq.met)(`edits on the corpus validate and define (${tools
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'domain-corpus-'));
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  const ok = (r: EditResult, text: string) => (r.ok ? applyEdits(text, r.edits) : null);
+  // Every edit list must be unambiguous: no overlaps, and no two insertions at one offset (their order would be
+  // up to the sort). Collected here, asserted below.
+  const ambiguous: string[] = [];
+  const ok = (r: EditResult, text: string) => {
+    if (!r.ok) return null;
+    const sorted = [...r.edits].sort((a, b) => a.from - b.from || a.to - b.to);
+    for (let i = 1; i < sorted.length; i++) {
+      const [a, b] = [sorted[i - 1]!, sorted[i]!];
+      if (b.from < a.to || (b.from === a.from && a.from === a.to && b.from === b.to)) ambiguous.push(JSON.stringify([a, b]));
+    }
+    return applyEdits(text, r.edits);
+  };
   const originals: Variant[] = corpusFiles.map((file) => ({ file, what: 'original', text: fs.readFileSync(file, 'utf8') }));
   const variants: Variant[] = [];
   for (const o of originals) {
@@ -113,7 +124,7 @@ describe.skipIf(!toolsReq.met)(`edits on the corpus validate and define (${tools
       return p;
     });
 
-  it('the actions and fixes apply to the corpus (a few hundred edited domains)', () => {
+  it(`the actions and fixes apply to the corpus (${variants.length} edited domains)`, () => {
     // Bus 0 of these i440fx guests is full and they have no pci-bridge: attach refuses with NO_GUEST_SLOT.
     const full = ['pci-expander-bus.x86_64-latest.xml', 'pci-many.x86_64-latest.xml', 'pci-many.xml'];
     const attachedFiles = new Set(variants.filter((v) => v.what === 'attach 0000:04:00.0').map((v) => path.basename(v.file)));
@@ -123,6 +134,7 @@ describe.skipIf(!toolsReq.met)(`edits on the corpus validate and define (${tools
     for (const code of ['HOSTDEV_MULTIFUNCTION', 'NVIDIA_DETECTION', 'NUMA_UNPINNED', 'NUMA_MISMATCH', 'HUGEPAGES_SUGGESTED', 'VENDOR_ID_INVALID']) {
       expect(variants.some((v) => v.what.startsWith(`fix ${code}`)), code).toBe(true);
     }
+    expect(ambiguous).toEqual([]);
     for (const v of variants) {
       const r = readXml(v.text);
       expect(r.ok, `${v.what} ${v.file}`).toBe(true);
