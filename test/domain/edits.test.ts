@@ -71,6 +71,13 @@ describe('attachGroupEdits', () => {
     if (!broken.ok) expect(broken.error.message).toMatch(/^line 1, column 18: /);
   });
 
+  it('a comment at the end of the last hostdev\'s line stays on that line', () => {
+    const last = withoutCard2.lastIndexOf('</hostdev>') + '</hostdev>'.length;
+    const commented = withoutCard2.slice(0, last) + ' <!-- card 1 ends -->' + withoutCard2.slice(last);
+    const out = applyEdits(commented, edits(attachGroupEdits(commented, eight, ['0000:05:00.0'])));
+    expect(out).toContain(`</hostdev> <!-- card 1 ends -->\n    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>\n        <address domain='0x0000' bus='0x05'`);
+  });
+
   it('creates <devices> when the domain has none, and opens a self-closing one', () => {
     const bare = `<domain type='kvm'>\n  <name>x</name>\n</domain>`;
     const out = applyEdits(bare, edits(attachGroupEdits(bare, eight, ['0000:04:00.0'])));
