@@ -147,7 +147,7 @@ function featureFindings(model: DomainModel, host: HostView): Draft[] {
       out.push(finding('NVIDIA_DETECTION', 'info', geforce.source, model.features ?? geforce.el,
         `${describe(host.device(geforce.source!), geforce.source!)} is a GeForce card and the domain lacks ${lacking.join(' and ')}. ` +
         'NVIDIA drivers before R465 (April 2021) refuse to run in a VM they detect (Code 43 on Windows); current drivers no longer need these, older ones and some anti-cheat software do.',
-        [{ title: 'Hide the hypervisor (kvm hidden and a hyperv vendor_id)', edits: antiDetectionEdits(model) }]));
+        [{ title: `Hide the hypervisor: add ${lacking.join(' and ')}`, edits: antiDetectionEdits(model) }]));
     }
   }
   return out;
