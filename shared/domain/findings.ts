@@ -54,11 +54,14 @@ function hostdevFindings(model: DomainModel, host: HostView): Draft[] {
       const group = host.group(d.iommuGroup);
       const missing = host.companions(h.source).filter((a) => !passed.has(a));
       if (missing.length) {
-        const plan = planAttach(model, host, [h.source]);
+        // Only the functions of the passed card(s) are safe to add in one click; a shared group would take host
+        // devices (a chipset's SATA or NIC) along, which the user must choose knowingly (attach does that).
+        const plan = group?.isolation === 'shared' ? null : planAttach(model, host, [h.source]);
         out.push(finding('HOSTDEV_GROUP_INCOMPLETE', 'error', h.source, h.el,
           `${describe(d, h.source)} is in IOMMU group ${d.iommuGroup}, and vfio only hands a group over whole: ${missing.join(', ')} ` +
-          `${missing.length === 1 ? 'is' : 'are'} in the same group but not passed to this VM, so it will not start (or the host keeps a device the VM can reach by DMA). Pass ${missing.length === 1 ? 'it' : 'them'} too.`,
-          plan.ok ? [{ title: `Add ${missing.join(', ')} to the VM`, edits: plan.edits }] : []));
+          `${missing.length === 1 ? 'is' : 'are'} in the same group but not passed to this VM, so it will not start (or the host keeps a device the VM can reach by DMA). ` +
+          (plan ? `Pass ${missing.length === 1 ? 'it' : 'them'} too.` : 'Pass them too only if the host can do without them (see HOSTDEV_NOT_ISOLATED), or pass a GPU in a group of its own.'),
+          plan?.ok ? [{ title: `Add ${missing.join(', ')} to the VM`, edits: plan.edits }] : []));
       }
       if (group?.isolation === 'shared') {
         const others = [...new Set(group.devices.filter((a) => slotOf(a) !== slotOf(h.source!) && host.companions(h.source!).includes(a)).map(slotOf))];
