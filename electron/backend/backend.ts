@@ -16,6 +16,8 @@ import { runChecks } from '../../shared/readiness';
 import { runHelperRequest } from './helper-runner';
 import type { HelperContext } from './helper-runner';
 import { watchDevices } from './device-watch';
+import { createVmsHandlers } from './vms-handlers';
+import type { VmsBackendOptions } from './vms-handlers';
 
 export interface BackendOptions {
   /** Root directory the backend reads (`/` on a real host, a fixture tree in tests and demos). */
@@ -33,6 +35,8 @@ export interface BackendOptions {
    * writes like a kernel; the e2e server passes a simulated kernel here (test/helper/fake-kernel.ts).
    */
   helperIo?: HelperContext['io'];
+  /** libvirt: the virsh program, the define history folder, the timeout (tests point these elsewhere). */
+  vms?: VmsBackendOptions;
 }
 
 /** Who sent a request, for log lines only: the checks that matter happen before `dispatch`. */
@@ -104,6 +108,7 @@ export function createBackend(options: BackendOptions): Backend {
     }
   };
 
+  const vms = createVmsHandlers(options.vms);
   const handlers: HandlerTable = {
     'host.scan': async () => readHost((inventory) => inventory),
     'host.check': async () => readHost((inventory) => runChecks(inventory, readReadinessFacts(inventory.host.root, inventory.host.kernelRelease))),
@@ -120,6 +125,7 @@ export function createBackend(options: BackendOptions): Backend {
       helperQueue = run.catch(() => undefined);
       return run;
     },
+    ...vms,
   };
 
   async function run<C extends Channel>(channel: C, payload: unknown): Promise<Result<unknown>> {

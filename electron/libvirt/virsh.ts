@@ -4,7 +4,7 @@
  */
 import { execa } from 'execa';
 import type { VmResult } from '../../shared/model/vms';
-import { checkConnectUri } from './uri';
+import { checkConnectUri } from '../../shared/vms/uri';
 
 export interface VirshOptions {
   /** The connection URI (checked by checkConnectUri). */

@@ -13,6 +13,11 @@ function fakeApi() {
     checkHost: () => Promise.reject(new Error('unused')),
     previewHelper: (request) => new Promise((resolve) => previews.push({ request, resolve })),
     runHelper: (request) => new Promise((resolve) => runs.push({ request, resolve })),
+    listVms: () => Promise.reject(new Error('unused')),
+    dumpVmXml: () => Promise.reject(new Error('unused')),
+    defineVm: () => Promise.reject(new Error('unused')),
+    vmHistory: () => Promise.reject(new Error('unused')),
+    undoVmDefine: () => Promise.reject(new Error('unused')),
     onHostChanged: () => () => {},
   };
   return { api, previews, runs };

@@ -14,6 +14,11 @@ function fakeApi() {
     checkHost: () => Promise.reject(new Error('unused')),
     previewHelper: () => Promise.reject(new Error('unused')),
     runHelper: () => Promise.reject(new Error('unused')),
+    listVms: () => Promise.reject(new Error('unused')),
+    dumpVmXml: () => Promise.reject(new Error('unused')),
+    defineVm: () => Promise.reject(new Error('unused')),
+    vmHistory: () => Promise.reject(new Error('unused')),
+    undoVmDefine: () => Promise.reject(new Error('unused')),
     onHostChanged: (l) => {
       listeners.add(l);
       return () => listeners.delete(l);

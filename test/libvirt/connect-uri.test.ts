@@ -1,6 +1,6 @@
 /** Which connection URIs reach virsh: the documented shapes yes, anything that could run a program or is not a URI no. */
 import { describe, expect, it } from 'vitest';
-import { checkConnectUri } from '../../electron/libvirt/uri';
+import { checkConnectUri } from '../../shared/vms/uri';
 
 describe('checkConnectUri', () => {
   it.each([
