@@ -63,8 +63,10 @@ export interface DomainSummary {
 
 /** An action that could not be computed (not well-formed XML, an address the host lacks, no NUMA info...). */
 export interface DomainEditError {
-  code: 'XML_INVALID' | 'NOT_FOUND' | 'NO_TOPOLOGY' | 'NOTHING_TO_DO';
+  /** NO_GUEST_SLOT: bus 0 of an i440fx guest is full; NOT_ENOUGH_CPUS: the node has fewer threads than vCPUs. */
+  code: 'XML_INVALID' | 'NOT_FOUND' | 'NO_TOPOLOGY' | 'NOTHING_TO_DO' | 'NO_GUEST_SLOT' | 'NOT_ENOUGH_CPUS';
   message: string;
 }
 
-export type EditResult = { ok: true; edits: TextEdit[] } | { ok: false; error: DomainEditError };
+/** `notes`: what the edit assumed or could not do, in words (e.g. SMT siblings unknown). */
+export type EditResult = { ok: true; edits: TextEdit[]; notes?: string[] } | { ok: false; error: DomainEditError };

@@ -7,8 +7,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** ../shared/corpus beside the repository (CI has it; a user's clone does not). */
-export const CORPUS_DIR = fileURLToPath(new URL('../../../shared/corpus', import.meta.url));
+/**
+ * ../shared/corpus beside the repository (CI has it; a user's clone does not). VFIO_PILOT_CORPUS points
+ * elsewhere, for a git worktree that does not sit beside shared/.
+ */
+export const CORPUS_DIR = process.env.VFIO_PILOT_CORPUS || fileURLToPath(new URL('../../../shared/corpus', import.meta.url));
 
 export interface Requirement {
   /** True when the test can run. */
