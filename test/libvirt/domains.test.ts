@@ -42,7 +42,7 @@ describe('parsers', () => {
     const bad = readDomainXml('<domain>\n  <name>x</nam>\n</domain>');
     expect(bad.ok).toBe(false);
     expect(!bad.ok && bad.message).toMatch(/^line 2, column \d+: .*name/);
-    expect(readDomainXml('<network/>')).toEqual({ ok: false, message: 'the root element is not <domain>' });
+    expect(readDomainXml('<network/>')).toEqual({ ok: false, message: 'the root element is <network>, not <domain>' });
   });
 });
 
