@@ -3,6 +3,7 @@ import { getPilotApi } from '../bridge';
 import { bindHelperActionStore, createHelperActionStore } from './helperAction';
 import { bindInventoryStore, createInventoryStore } from './inventory';
 import { bindReadinessStore, createReadinessStore } from './readiness';
+import { bindVmsStore, createVmsStore } from './vms';
 
 export const inventoryStore = createInventoryStore(getPilotApi);
 export const useInventory = bindInventoryStore(inventoryStore);
@@ -17,3 +18,7 @@ export const useReadiness = bindReadinessStore(readinessStore);
 inventoryStore.subscribe((s, prev) => {
   if (s.loadedAt !== prev.loadedAt) void readinessStore.getState().refresh();
 });
+
+// libvirt domains and the open domain's XML; the connection URI is remembered between sessions.
+export const vmsStore = createVmsStore(getPilotApi, typeof localStorage === 'undefined' ? null : localStorage);
+export const useVms = bindVmsStore(vmsStore);
