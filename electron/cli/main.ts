@@ -32,6 +32,10 @@ const commands: Record<string, Command> = {
     summary: 'unbind ADDR... [--with-group] [--force] [--dry-run] [--root DIR] [--json]   back to the driver the kernel picks',
     run: async (argv, io) => (await import('./bind')).runUnbind(argv, io),
   },
+  xml: {
+    summary: 'xml lint|attach|pin|fix FILE ... [--root DIR] [--json]   check a libvirt domain XML against the host; add groups, pin, apply fixes',
+    run: async (argv, io) => (await import('./xml')).runXml(argv, io),
+  },
   vms: {
     summary: 'vms [list|dumpxml DOMAIN|define FILE|history DOMAIN|undo DOMAIN] [--connect URI] [--json]   libvirt domains, define with undo',
     run: async (argv, io) => (await import('./vms')).runVms(argv, io),

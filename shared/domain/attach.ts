@@ -37,12 +37,15 @@ export class GuestSlots {
       this.controllers.push(index);
       return { domain: 0, bus: index, slot: 0, function: 0 };
     }
-    // i440fx: 0 host bridge, 1 PIIX3, 2 kept for the primary video libvirt places there when unaddressed.
-    for (let slot = 3; slot < 32; slot++) {
-      const key = `0:0:${slot}`;
-      if (this.used.has(key)) continue;
-      this.used.add(key);
-      return { domain: 0, bus: 0, slot, function: 0 };
+    // i440fx: on bus 0, 0 is the host bridge, 1 PIIX3, 2 kept for the primary video libvirt places there when
+    // unaddressed; on a pci-bridge, slot 0 is reserved (SHPC) and 1-31 are free.
+    for (const bus of [0, ...this.model.pciBridgeIndices]) {
+      for (let slot = bus === 0 ? 3 : 1; slot < 32; slot++) {
+        const key = `0:${bus}:${slot}`;
+        if (this.used.has(key)) continue;
+        this.used.add(key);
+        return { domain: 0, bus, slot, function: 0 };
+      }
     }
     return null;
   }
@@ -104,7 +107,7 @@ export function planAttach(model: DomainModel, host: HostView, addresses: readon
   const edits: TextEdit[] = [];
   for (const [card, fns] of cards) {
     // Functions of this card already passed keep their guest slot, and the new ones join it.
-    const already = model.hostdevs.filter((h) => h.source !== null && slotOf(h.source) === card);
+    const already = model.hostdevs.filter((h) => h.source !== null && !h.guestOther && slotOf(h.source) === card);
     const all = [...already.map((h) => h.source!), ...fns];
     if (all.length === 1) {
       snippets.push(hostdevSnippet(q, fns[0]!, null, false));
@@ -112,7 +115,7 @@ export function planAttach(model: DomainModel, host: HostView, addresses: readon
     }
     const existing = already.find((h) => h.guest)?.guest;
     const slot = existing ? { ...existing, function: 0 } : slots.take();
-    if (!slot) return { ok: false, error: { code: 'NO_GUEST_SLOT', message: 'bus 0 of this i440fx guest has no free slot for another card' } };
+    if (!slot) return { ok: false, error: { code: 'NO_GUEST_SLOT', message: 'this i440fx guest has no free slot for another card on bus 0 or a pci-bridge (add a <controller type=\'pci\' model=\'pci-bridge\'/>)' } };
     const fnMap = guestFunctions(all);
     for (const a of fns) {
       const f = fnMap.get(a)!;

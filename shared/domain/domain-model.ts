@@ -23,6 +23,8 @@ export interface Hostdev {
   /** The guest-side `<address type='pci'>` (a direct child of `<hostdev>`), if written. */
   guestEl: XmlElement | null;
   guest: (PciAddressParts & { multifunction: boolean }) | null;
+  /** A guest address of another type (`<address type='unassigned'/>`: kept in the config, not given to the guest). */
+  guestOther: XmlElement | null;
 }
 
 export interface VcpuPin {
@@ -68,6 +70,8 @@ export interface DomainModel {
   guestPciAddresses: { el: XmlElement; address: PciAddressParts }[];
   /** Indices of `<controller type='pci'>`. */
   pciControllerIndices: number[];
+  /** Indices of `pci-bridge` controllers: more slots (1-31) on an i440fx guest whose bus 0 is full. */
+  pciBridgeIndices: number[];
 }
 
 /** libvirt reads these numbers with base 0: `0x..` is hex, else decimal. */
@@ -157,6 +161,7 @@ function readHostdevs(devices: XmlElement | null): Hostdev[] {
       const sourceEl = childElement(childElement(el, 'source'), 'address');
       const parts = readPciParts(sourceEl);
       const guestEl = childElements(el, 'address').find((a) => attr(a, 'type') === 'pci') ?? null;
+      const guestOther = childElements(el, 'address').find((a) => attr(a, 'type') !== 'pci') ?? null;
       const g = readPciParts(guestEl);
       return {
         el,
@@ -165,17 +170,23 @@ function readHostdevs(devices: XmlElement | null): Hostdev[] {
         sourceEl,
         guestEl,
         guest: g ? { ...g, multifunction: attr(guestEl, 'multifunction') === 'on' } : null,
+        guestOther,
       };
     });
 }
 
-/** Every element under `el` (depth first). */
-function* descendants(el: XmlElement): Generator<XmlElement> {
-  for (const c of el.children) {
-    if (c.kind !== 'element') continue;
-    yield c;
-    yield* descendants(c);
-  }
+/** Every element under `el`, depth first (a loop, not a generator: this runs on every keystroke). */
+function descendants(el: XmlElement): XmlElement[] {
+  const out: XmlElement[] = [];
+  const walk = (e: XmlElement) => {
+    for (const c of e.children) {
+      if (c.kind !== 'element') continue;
+      out.push(c);
+      if (c.children.length) walk(c);
+    }
+  };
+  walk(el);
+  return out;
 }
 
 export function readDomain(doc: XmlDocument): DomainModel {
@@ -208,6 +219,10 @@ export function readDomain(doc: XmlDocument): DomainModel {
     }
   }
 
+  const pciControllers = devices ? childElements(devices, 'controller').filter((c) => attr(c, 'type') === 'pci') : [];
+  const indexOf = (c: XmlElement) => parseNumber(attr(c, 'index'));
+  const numbers = (list: (number | null)[]) => list.filter((n): n is number => n !== null);
+
   return {
     doc,
     domain: d,
@@ -238,11 +253,7 @@ export function readDomain(doc: XmlDocument): DomainModel {
     devices,
     hostdevs: readHostdevs(devices),
     guestPciAddresses,
-    pciControllerIndices: devices
-      ? childElements(devices, 'controller')
-          .filter((c) => attr(c, 'type') === 'pci')
-          .map((c) => parseNumber(attr(c, 'index')))
-          .filter((n): n is number => n !== null)
-      : [],
+    pciControllerIndices: numbers(pciControllers.map(indexOf)),
+    pciBridgeIndices: numbers(pciControllers.filter((c) => attr(c, 'model') === 'pci-bridge').map(indexOf)),
   };
 }

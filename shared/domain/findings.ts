@@ -9,6 +9,7 @@ import { GuestSlots, planAttach } from './attach';
 import type { DomainModel, Hostdev } from './domain-model';
 import { formatCpuset, parseNumber, toKiB } from './domain-model';
 import { antiDetectionEdits, cardSlotEdits, hugepagesEdits, validVendorId, vendorIdEdits } from './fixes';
+import { matchLineEndings } from './text-edits';
 import type { HostView } from './host-view';
 import { gpuNode, isGpu } from './host-view';
 import { pinToNode } from './pin';
@@ -86,7 +87,8 @@ function hostdevFindings(model: DomainModel, host: HostView): Draft[] {
 /** Hostdevs grouped by the host card (slot) they come from, in document order. */
 export function hostdevCards(model: DomainModel): Hostdev[][] {
   const cards = new Map<string, Hostdev[]>();
-  for (const h of model.hostdevs) if (h.source) cards.set(slotOf(h.source), [...(cards.get(slotOf(h.source)) ?? []), h]);
+  // A function with a non-PCI guest address (type='unassigned') is not in the guest: no slot to share.
+  for (const h of model.hostdevs) if (h.source && !h.guestOther) cards.set(slotOf(h.source), [...(cards.get(slotOf(h.source)) ?? []), h]);
   return [...cards.values()];
 }
 
@@ -138,12 +140,14 @@ function featureFindings(model: DomainModel, host: HostView): Draft[] {
   const geforce = model.hostdevs.find((h) => h.source !== null && isGeForce(host.device(h.source)));
   if (geforce) {
     const hidden = model.kvmHidden !== null && attr(model.kvmHidden, 'state') === 'on';
-    if (!hidden || !vendorOn) {
-      const lacking = [...(hidden ? [] : ["<kvm><hidden state='on'/>"]), ...(vendorOn ? [] : ["<hyperv><vendor_id state='on' value=.../>"])];
+    // <hyperv mode='passthrough'> takes no vendor_id (the schema allows no children there): only kvm hidden is ours to add.
+    const vendorDone = vendorOn || attr(model.hyperv, 'mode') === 'passthrough';
+    if (!hidden || !vendorDone) {
+      const lacking = [...(hidden ? [] : ["<kvm><hidden state='on'/>"]), ...(vendorDone ? [] : ["<hyperv><vendor_id state='on' value=.../>"])];
       out.push(finding('NVIDIA_DETECTION', 'info', geforce.source, model.features ?? geforce.el,
         `${describe(host.device(geforce.source!), geforce.source!)} is a GeForce card and the domain lacks ${lacking.join(' and ')}. ` +
         'NVIDIA drivers before R465 (April 2021) refuse to run in a VM they detect (Code 43 on Windows); current drivers no longer need these, older ones and some anti-cheat software do.',
-        [{ title: 'Hide the hypervisor (kvm hidden and a hyperv vendor_id)', edits: antiDetectionEdits(model) }]));
+        [{ title: `Hide the hypervisor: add ${lacking.join(' and ')}`, edits: antiDetectionEdits(model) }]));
     }
   }
   return out;
@@ -231,6 +235,7 @@ export function domainFindings(model: DomainModel, host: HostView): DomainFindin
   const drafts = [...hostdevFindings(model, host), ...multifunctionFindings(model), ...featureFindings(model, host), ...numaFindings(model, host), ...hugepageFindings(model, host)];
   drafts.sort((a, b) => a.from - b.from);
   const starts = lineStarts(model.doc.text);
-  return drafts.map((d) => ({ ...d, ...positionIn(starts, d.from) }));
+  const text = model.doc.text;
+  return drafts.map((d) => ({ ...d, ...positionIn(starts, d.from), fixes: d.fixes.map((f) => ({ ...f, edits: matchLineEndings(text, f.edits) })) }));
 }
 

@@ -28,7 +28,9 @@ export function antiDetectionEdits(model: DomainModel): TextEdit[] {
   const edits: (TextEdit | null)[] = [];
   const newBlocks: string[] = [];
   if (!model.hyperv) newBlocks.push(hypervBlock);
-  else if (!model.vendorId) edits.push(insertChildrenEdit(doc, model.hyperv, [vendorLine]));
+  else if (attr(model.hyperv, 'mode') === 'passthrough') {
+    // passthrough mode has no children: the host's enlightenments go through as they are.
+  } else if (!model.vendorId) edits.push(insertChildrenEdit(doc, model.hyperv, [vendorLine]));
   else {
     edits.push(setAttributeEdit(doc, model.vendorId, 'state', 'on'));
     if (!validVendorId(attr(model.vendorId, 'value'))) edits.push(setAttributeEdit(doc, model.vendorId, 'value', fixedVendorId(attr(model.vendorId, 'value'))));

@@ -11,6 +11,7 @@ import type { DomainModel } from './domain-model';
 import { domainFindings } from './findings';
 import { hostView } from './host-view';
 import { pinToNode } from './pin';
+import { matchLineEndings } from './text-edits';
 import type { DomainFinding, DomainFindingCode, DomainSummary, EditResult, TextEdit } from './types';
 import { positionOf, readXml } from './xml-reader';
 import type { XmlError } from './xml-reader';
@@ -79,14 +80,15 @@ export function attachGroupEdits(xml: string, inventory: Inventory, addresses: r
   const r = read(xml);
   if (!r.ok) return notWellFormed(r.error);
   const plan = planAttach(r.model, hostView(inventory), addresses);
-  return plan.ok ? { ok: true, edits: plan.edits } : plan;
+  return plan.ok ? { ok: true, edits: matchLineEndings(xml, plan.edits) } : plan;
 }
 
 /** Edits that pin vCPUs, emulator and memory to the NUMA node of the domain's GPU (or `node` when given). */
 export function pinToNodeEdits(xml: string, inventory: Inventory, node?: number): EditResult {
   const r = read(xml);
   if (!r.ok) return notWellFormed(r.error);
-  return pinToNode(r.model, hostView(inventory), node);
+  const pinned = pinToNode(r.model, hostView(inventory), node);
+  return pinned.ok ? { ...pinned, edits: matchLineEndings(xml, pinned.edits) } : pinned;
 }
 
 /** The first quick fix of the first finding with `code` (what `xml fix FILE CODE` applies). */

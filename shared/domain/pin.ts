@@ -43,7 +43,7 @@ export function planPinning(model: DomainModel, host: HostView, node?: number): 
       ok: false,
       error: {
         code: 'NOT_ENOUGH_CPUS',
-        message: `node ${target} has ${threadsAvail} CPUs besides its first core (${formatCpuset(hostCore)}, kept for the host); the domain has ${n} vCPUs: lower <vcpu> to ${threadsAvail} or fewer`,
+        message: `node ${target} has ${threadsAvail} CPUs besides its first core (CPUs ${formatCpuset(hostCore)}, kept for the host); the domain has ${n} vCPUs: lower <vcpu> to ${threadsAvail} or fewer`,
       },
     };
   }

@@ -93,7 +93,12 @@ export function insertChildrenEdit(doc: XmlDocument, parent: XmlElement, snippet
     return { from: slash, to: parent.end, insert: `>\n${body}\n${parentIndent}</${parent.name}>` };
   }
   const anchor = after ?? kids[kids.length - 1] ?? null;
-  if (anchor) return { from: anchor.end, to: anchor.end, insert: `\n${body}` };
+  if (anchor) {
+    // A comment closing the anchor's line (`</hostdev> <!-- GPU -->`) stays with it.
+    const trailing = /^(?:[ \t]*<!--(?:(?!-->)[\s\S])*-->)*(?=[ \t]*\r?\n)/.exec(doc.text.slice(anchor.end, anchor.end + 400));
+    const at = anchor.end + (trailing ? trailing[0].length : 0);
+    return { from: at, to: at, insert: `\n${body}` };
+  }
   // No element children: put them before the end tag, on lines of their own.
   const inner = doc.text.slice(parent.openEnd, parent.closeStart);
   if (/^[ \t\r\n]*$/.test(inner)) return { from: parent.openEnd, to: parent.closeStart, insert: `\n${body}\n${parentIndent}` };
@@ -126,4 +131,10 @@ export function removeElementEdit(doc: XmlDocument, el: XmlElement): TextEdit {
 export function replaceTextEdit(doc: XmlDocument, el: XmlElement, text: string): TextEdit {
   if (el.selfClosing) return { from: el.end - 2, to: el.end, insert: `>${escapeText(text)}</${el.name}>` };
   return { from: el.openEnd, to: el.closeStart, insert: escapeText(text) };
+}
+
+/** Edits are built with '\n'; in a CRLF document every inserted line break becomes '\r\n', so endings never mix. */
+export function matchLineEndings(text: string, edits: TextEdit[]): TextEdit[] {
+  if (!text.includes('\r\n')) return edits;
+  return edits.map((e) => ({ ...e, insert: e.insert.replace(/\r?\n/g, '\r\n') }));
 }

@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
-import { analyseDomain, applyEdits, DOMAIN_FINDING_CODES } from '../../shared/domain';
+import { analyseDomain, applyEdits, attachGroupEdits, DOMAIN_FINDING_CODES, summariseDomain } from '../../shared/domain';
 import type { DomainFinding, DomainFindingCode } from '../../shared/domain';
 import type { Inventory } from '../../shared/model';
 import { CORPUS_DIR, needCorpus } from '../support/requirements';
@@ -220,5 +220,75 @@ describe.skipIf(!popOsReq.met)('analyseDomain on the corpus pop_os-win10.xml (co
     const unpinned = POP_OS.replace(/ {2}<cputune>[\s\S]*<\/cputune>\n/, '');
     expect(codes(unpinned, b550)).not.toContain('NUMA_UNPINNED');
     expect(codes(POP_OS, b550)).not.toContain('NVIDIA_DETECTION');
+  });
+});
+
+const libvirtReq = needCorpus('libvirt/domains');
+const libvirt = (name: string) => fs.readFileSync(`${CORPUS_DIR}/libvirt/domains/${name}`, 'utf8');
+/** A corpus domain with the seed's GPU group (or another) attached by the action under test elsewhere. */
+function withGroup(xml: string, inv: Inventory, address: string): string {
+  const r = attachGroupEdits(xml, inv, [address]);
+  if (!r.ok) throw new Error(r.error.message);
+  return applyEdits(xml, r.edits);
+}
+
+describe.skipIf(!libvirtReq.met)('analyseDomain per code on libvirt\'s test domains', () => {
+  const turing = inventoryOf('turing-four-function');
+
+  it('XML_INVALID: hostdev-vfio.xml cut in half', () => {
+    const text = libvirt('hostdev-vfio.xml');
+    const cut = analyseDomain(text.slice(0, text.length / 2), eight);
+    expect(cut.map((f) => f.code)).toEqual(['XML_INVALID']);
+    expect(codes(text, eight)).not.toContain('XML_INVALID');
+  });
+
+  it('HOSTDEV_MISSING and HOSTDEV_GROUP_INCOMPLETE: hostdev-vfio.xml names 06:12.1-4; then 04:00.0 alone', () => {
+    const text = libvirt('hostdev-vfio.xml');
+    expect(only(text, eight, 'HOSTDEV_MISSING').map((f) => f.subject)).toEqual(['0000:06:12.1', '0000:06:12.2', '0000:06:12.3', '0000:06:12.4']);
+    const gpu = text.replace(/(\s*<hostdev[\s\S]*?<\/hostdev>)+/, (all) => all.slice(0, all.indexOf('</hostdev>') + 10)).replace(`bus='0x06' slot='0x12' function='0x1'`, `bus='0x04' slot='0x00' function='0x0'`);
+    expect(summariseDomain(gpu)!.hostdevs).toEqual(['0000:04:00.0']);
+    expect(codes(gpu, eight)).not.toContain('HOSTDEV_MISSING');
+    expect(only(gpu, eight, 'HOSTDEV_GROUP_INCOMPLETE')[0]!.message).toContain('0000:04:00.1, 0000:04:00.2, 0000:04:00.3');
+  });
+
+  it('HOSTDEV_MULTIFUNCTION: hostdev-pci-multifunction.xml passes functions of one card without guest addresses', () => {
+    const f = only(libvirt('hostdev-pci-multifunction.xml'), eight, 'HOSTDEV_MULTIFUNCTION');
+    expect(f.length).toBeGreaterThan(0);
+    expect(f[0]!.message).toMatch(/no guest <address>/);
+    expect(codes(libvirt('hostdev-pci-address.xml'), eight)).not.toContain('HOSTDEV_MULTIFUNCTION');
+  });
+
+  it('NVIDIA_DETECTION: kvm-features.xml hides KVM already, so only the vendor_id is missing once a GeForce is attached', () => {
+    const xml = withGroup(libvirt('kvm-features.xml'), eight, '0000:04:00.0');
+    const f = only(xml, eight, 'NVIDIA_DETECTION')[0]!;
+    expect(f.message).toContain('vendor_id');
+    expect(f.message).not.toContain('<kvm>');
+    expect(codes(libvirt('kvm-features.xml'), eight)).not.toContain('NVIDIA_DETECTION');
+  });
+
+  it('VENDOR_ID_INVALID: hyperv.xml\'s \'KVM Hv\' is valid; 13 characters are not', () => {
+    const text = libvirt('hyperv.xml');
+    expect(codes(text, eight)).not.toContain('VENDOR_ID_INVALID');
+    expect(only(text.replace(`value='KVM Hv'`, `value='KVM Hv-toolong'`), eight, 'VENDOR_ID_INVALID')).toHaveLength(1);
+  });
+
+  it('NUMA_MISMATCH: cputune.xml pins vCPUs to CPUs 0-1 (node 0); with a node-1 GPU attached that is the wrong node', () => {
+    const xml = withGroup(libvirt('cputune.xml'), eight, '0000:85:00.0');
+    const f = only(xml, eight, 'NUMA_MISMATCH')[0]!;
+    expect(f.message).toMatch(/on NUMA node 1, but CPUs 0,1 pinned here are on node 0/);
+    expect(codes(withGroup(libvirt('cputune.xml'), eight, '0000:04:00.0'), eight)).not.toContain('NUMA_MISMATCH');
+  });
+
+  it('NUMA_UNPINNED: q35-virt-manager-basic.xml with a GPU on a two-node host; not on a one-node host', () => {
+    expect(only(withGroup(libvirt('q35-virt-manager-basic.xml'), eight, '0000:04:00.0'), eight, 'NUMA_UNPINNED')).toHaveLength(1);
+    expect(codes(withGroup(libvirt('q35-virt-manager-basic.xml'), turing, '0000:04:00.0'), turing)).not.toContain('NUMA_UNPINNED');
+  });
+
+  it('HUGEPAGES_SUGGESTED: hugepages-nodeset.xml asks for 2 MiB pages; a host with none reserved is told, one with 16 GiB is not', () => {
+    const xml = libvirt('hugepages-nodeset.xml');
+    const f = only(xml, turing, 'HUGEPAGES_SUGGESTED')[0]!;
+    expect(f).toMatchObject({ severity: 'warning' });
+    expect(f.message).toMatch(/1 GiB in 2 MiB hugepages, but the host has only 0 GiB reserved/);
+    expect(codes(xml, b550)).not.toContain('HUGEPAGES_SUGGESTED');
   });
 });
