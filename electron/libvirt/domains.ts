@@ -88,8 +88,9 @@ export async function listDomains(options: LibvirtOptions): Promise<VmResult<VmL
 /** The persistent (inactive) XML of a domain, by name or uuid, exactly as libvirt prints it. */
 export async function dumpInactiveXml(options: LibvirtOptions, domain: string): Promise<VmResult<string>> {
   const r = await runVirsh(options, ['dumpxml', '--inactive', '--domain', domain]);
-  if (!r.ok && isNoDomain(r.error.message)) return fail('DOMAIN_GONE', r.error.message);
-  return r;
+  if (!r.ok) return isNoDomain(r.error.message) ? fail('DOMAIN_GONE', r.error.message) : r;
+  // virsh prints a blank line after libvirt's text (which ends in its own newline): the editor shows libvirt's.
+  return { ok: true, value: r.value.endsWith('\n\n') ? r.value.slice(0, -1) : r.value };
 }
 
 export interface DefineOptions {
