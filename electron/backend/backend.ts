@@ -17,6 +17,8 @@ import { runHelperRequest } from './helper-runner';
 import type { HelperContext } from './helper-runner';
 import { watchDevices } from './device-watch';
 import { createVmsHandlers } from './vms-handlers';
+import { analyseDomain } from '../../shared/domain';
+import { isLocalUri } from '../../shared/vms/uri';
 import type { VmsBackendOptions } from './vms-handlers';
 
 export interface BackendOptions {
@@ -108,7 +110,11 @@ export function createBackend(options: BackendOptions): Backend {
     }
   };
 
-  const vms = createVmsHandlers(options.vms);
+  const vms = createVmsHandlers(options.vms, (xml, connect) => {
+    if (!isLocalUri(connect)) return [];
+    const host = readHost((inventory) => analyseDomain(xml, inventory));
+    return host.ok ? host.value : [];
+  });
   const handlers: HandlerTable = {
     'host.scan': async () => readHost((inventory) => inventory),
     'host.check': async () => readHost((inventory) => runChecks(inventory, readReadinessFacts(inventory.host.root, inventory.host.kernelRelease))),

@@ -7,6 +7,7 @@ import type { ParsedRequestOf, ReplyOf } from '../../shared/ipc/contract';
 import { fail, ok } from '../../shared/ipc/result';
 import type { Result } from '../../shared/ipc/result';
 import type { VmResult } from '../../shared/model/vms';
+import type { DomainFinding } from '../../shared/domain/types';
 import { defineDomain, domainHistory, dumpInactiveXml, listDomains, undoDefine } from '../libvirt';
 import type { DomainHistory } from '../libvirt';
 
@@ -23,7 +24,10 @@ function toResult<T, R>(r: VmResult<T>, map: (value: T) => R): Result<R> {
   return r.error.code === 'BAD_URI' ? fail('INVALID_REQUEST', r.error.message) : fail('LIBVIRT_FAILED', r.error.message, r.error.code);
 }
 
-export function createVmsHandlers(options: VmsBackendOptions = {}) {
+/** The analysis of a domain XML against the host the backend reads ([] when it cannot say: a remote URI). */
+export type AnalyseForConnect = (xml: string, connect: string) => DomainFinding[];
+
+export function createVmsHandlers(options: VmsBackendOptions = {}, analyse: AnalyseForConnect = () => []) {
   const base = (connect: string) => ({ connect, ...options });
   let writes: Promise<unknown> = Promise.resolve();
   const oneAtATime = <T>(work: () => Promise<T>): Promise<T> => {
@@ -36,7 +40,11 @@ export function createVmsHandlers(options: VmsBackendOptions = {}) {
     'vms.dumpxml': async (r: ParsedRequestOf<'vms.dumpxml'>): Promise<Result<ReplyOf<'vms.dumpxml'>>> =>
       toResult(await dumpInactiveXml(base(r.connect), r.domain), (xml) => ({ xml })),
     'vms.define': (r: ParsedRequestOf<'vms.define'>): Promise<Result<ReplyOf<'vms.define'>>> =>
-      oneAtATime(async () => toResult(await defineDomain(base(r.connect), r.xml, r.expect === undefined ? {} : { expect: r.expect }), (v) => v)),
+      oneAtATime(async () => {
+        // The same analysis the editor ran as the user typed, once more on the text being defined.
+        const findings = analyse(r.xml, r.connect);
+        return toResult(await defineDomain(base(r.connect), r.xml, r.expect === undefined ? {} : { expect: r.expect }), (v) => ({ ...v, findings }));
+      }),
     'vms.history': async (r: ParsedRequestOf<'vms.history'>): Promise<Result<ReplyOf<'vms.history'>>> =>
       toResult(await domainHistory(base(r.connect), r.domain), (entries) => ({ entries })),
     'vms.undo': (r: ParsedRequestOf<'vms.undo'>): Promise<Result<ReplyOf<'vms.undo'>>> =>

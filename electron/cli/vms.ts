@@ -1,6 +1,7 @@
 /**
  * `vfio-pilot vms [list] [--connect URI] [--json]`: the libvirt domains of a connection, with state and the host
- * PCI functions each holds. Also `vms dumpxml DOMAIN`, `vms define FILE [--expect DOMAIN]`, `vms history DOMAIN`
+ * PCI functions each holds. Also `vms dumpxml DOMAIN`, `vms define FILE [--expect DOMAIN] [--root DIR]` (the
+ * `xml lint` findings on stderr first, for a local connection), `vms history DOMAIN`
  * and `vms undo DOMAIN`: the calls the VMs screen makes, from a terminal. Exit 0 done, 1 libvirt refused or
  * nothing to undo (libvirt's message on stderr), 2 bad usage, a bad URI or an unreadable file.
  */
@@ -8,7 +9,11 @@ import fs from 'node:fs';
 import type { VmError, VmList, VmResult } from '../../shared/model/vms';
 import { DEFAULT_CONNECT_URI, checkConnectUri, defineDomain, domainHistory, dumpInactiveXml, listDomains, undoDefine } from '../libvirt';
 import type { LibvirtOptions } from '../libvirt';
+import { analyseDomain } from '../../shared/domain';
+import { isLocalUri } from '../../shared/vms/uri';
+import { HostRootError, scanHost } from '../host/scan';
 import { UsageError, parseArgs } from './args';
+import { formatFindings } from './xml';
 import type { CommandIo } from './main';
 
 const SUBCOMMANDS = ['list', 'dumpxml', 'define', 'history', 'undo'] as const;
@@ -34,7 +39,7 @@ function one(positionals: string[], what: string): string {
 
 export async function runVms(argv: string[], io: CommandIo): Promise<number> {
   const sub: Subcommand = isSubcommand(argv[0]) ? argv[0] : 'list';
-  const args = parseArgs(isSubcommand(argv[0]) ? argv.slice(1) : argv, { values: ['connect', 'expect', 'timeout'], booleans: ['json'] });
+  const args = parseArgs(isSubcommand(argv[0]) ? argv.slice(1) : argv, { values: ['connect', 'expect', 'timeout', 'root'], booleans: ['json'] });
   const connect = args.values.connect ?? DEFAULT_CONNECT_URI;
   const bad = checkConnectUri(connect);
   if (bad !== null) throw new UsageError(`--connect: ${bad}`);
@@ -45,6 +50,7 @@ export async function runVms(argv: string[], io: CommandIo): Promise<number> {
     options.timeoutMs = s * 1000;
   }
   if (args.values.expect !== undefined && sub !== 'define') throw new UsageError('--expect goes with define only');
+  if (args.values.root !== undefined && sub !== 'define') throw new UsageError('--root goes with define only');
 
   const report = <T>(r: VmResult<T>, print: (value: T) => string): number => {
     if (!r.ok) return failed(r.error, io);
@@ -66,6 +72,16 @@ export async function runVms(argv: string[], io: CommandIo): Promise<number> {
       } catch (err) {
         io.stderr(`vfio-pilot vms define: cannot read ${file}: ${(err as Error).message}\n`);
         return 2;
+      }
+      // The findings `xml lint` would print, on stderr before the define (this host only: a remote one has other devices).
+      if (isLocalUri(connect)) {
+        try {
+          const findings = analyseDomain(xml, scanHost({ root: args.values.root ?? '/' }));
+          if (findings.length) io.stderr(formatFindings(file, findings));
+        } catch (err) {
+          if (!(err instanceof HostRootError)) throw err;
+          io.stderr(`vfio-pilot vms define: not checked against the host: ${err.message}\n`);
+        }
       }
       const r = await defineDomain(options, xml, args.values.expect !== undefined ? { expect: args.values.expect } : {});
       return report(r, (d) =>

@@ -10,6 +10,7 @@ import type { HelperResult, Inventory, VmDefineResult, VmHistoryEntry, VmList } 
 import type { ReadinessReport } from '../readiness/types';
 import { PCI_ADDRESS_RE } from '../model/pci';
 import { checkConnectUri } from '../vms/uri';
+import type { DomainFinding } from '../domain/types';
 
 const pciAddress = z.string().regex(PCI_ADDRESS_RE, 'a PCI address like 0000:01:00.0');
 
@@ -59,8 +60,11 @@ export const contract = {
   'vms.list': { request: vmsListRequest, reply: null as unknown as VmList },
   /** A domain's persistent XML (`virsh dumpxml --inactive`), the text the editor opens. */
   'vms.dumpxml': { request: vmsDomainRequest, reply: null as unknown as { xml: string } },
-  /** Define edited XML; the previous XML is kept in the domain's history first. */
-  'vms.define': { request: vmsDefineRequestSchema, reply: null as unknown as VmDefineResult },
+  /**
+   * Define edited XML; the previous XML is kept in the domain's history first. `findings`: the backend's own
+   * analysis of the text it defined, against this host ([] for a remote connection).
+   */
+  'vms.define': { request: vmsDefineRequestSchema, reply: null as unknown as VmDefineResult & { findings: DomainFinding[] } },
   /** The kept copies of a domain's XML, newest first. */
   'vms.history': { request: vmsDomainRequest, reply: null as unknown as { entries: VmHistoryEntry[] } },
   /** Define the newest kept copy again (undo of the last save); replies with the XML now defined. */

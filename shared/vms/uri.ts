@@ -34,3 +34,8 @@ export function checkConnectUri(uri: string): string | null {
   }
   return null;
 }
+
+/** True for a URI with no host part (qemu:///system, qemu+unix:///session, test:///default): this machine. */
+export function isLocalUri(uri: string): boolean {
+  return /^[a-z]+(\+unix)?:\/\/\//.test(uri);
+}

@@ -91,6 +91,19 @@ describe.skipIf(!system.met)(`vms.define/history/undo on qemu:///system ${system
     expect(now.ok && (now.value as { xml: string }).xml).toContain("<memory unit='KiB'>163840</memory>");
   });
 
+  it('the backend analyses the text it defines against its host (tiny: 01:00.0 without its audio function)', async () => {
+    const withGpu = xml(128).replace('<devices>', `<devices><hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></source></hostdev>`);
+    const other = `${name}-gpu`;
+    try {
+      const r = await backend.dispatch('vms.define', { connect, xml: withGpu.replace(`<name>${name}</name>`, `<name>${other}</name>`) });
+      expect(r.ok).toBe(true);
+      const findings = r.ok ? (r.value as { findings: { code: string; subject: string | null }[] }).findings : [];
+      expect(findings).toContainEqual(expect.objectContaining({ code: 'HOSTDEV_GROUP_INCOMPLETE', subject: '0000:01:00.0' }));
+    } finally {
+      execFileSync('virsh', ['--connect', connect, 'undefine', '--domain', other], { stdio: 'ignore' });
+    }
+  });
+
   it('a define libvirt refuses is LIBVIRT_FAILED with libvirt\'s stderr; malformed XML is XML_INVALID', async () => {
     const refused = await backend.dispatch('vms.define', { connect, xml: xml(128).replace('<devices>', "<devices><disk type='nonsense'/>") });
     expect(refused).toMatchObject({ ok: false, error: { code: 'LIBVIRT_FAILED', detail: 'LIBVIRT_FAILED', message: expect.stringMatching(/^error: Failed to define domain/) } });

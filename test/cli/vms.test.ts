@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { main } from '../../electron/cli/main';
 import type { VmList } from '../../shared/model/vms';
 import { needLibvirtSystem, needTool } from '../support/requirements';
+import { buildFixtureRoot } from '../fixtures/builder';
+import { fixtureHosts } from '../fixtures/hosts';
 
 const TEST_URI = `test://${fileURLToPath(new URL('../fixtures/libvirt/test-node.xml', import.meta.url))}`;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vms-cli-'));
@@ -28,6 +30,7 @@ describe('vfio-pilot vms: usage', () => {
     expect((await run(['vms', '--conect', 'test:///default'])).code).toBe(2);
     expect((await run(['vms', 'dumpxml', '--connect', 'test:///default'])).stderr).toMatch(/needs a domain name or uuid/);
     expect((await run(['vms', 'list', '--expect', 'x'])).code).toBe(2);
+    expect((await run(['vms', 'undo', 'x', '--root', '/'])).stderr).toMatch(/--root goes with define only/);
   });
 });
 
@@ -104,6 +107,23 @@ describe.skipIf(!system.met)(`vfio-pilot vms define/history/undo on qemu:///syst
     const again = await run(['vms', 'undo', name]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/no earlier XML of '.*' was kept/);
+  });
+
+  it('define prints the `xml lint` findings against --root on stderr first, then defines', async () => {
+    const root = buildFixtureRoot(fixtureHosts['eight-gpu-2numa']!, path.join(tmp, 'eight'));
+    const gpuName = `${name}-gpu`;
+    fs.writeFileSync(
+      file,
+      `<domain type='qemu'><name>${gpuName}</name><memory unit='MiB'>128</memory><os><type arch='x86_64'>hvm</type></os><devices><emulator>/usr/bin/qemu-system-x86_64</emulator>\n<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x04' slot='0x00' function='0x0'/></source></hostdev></devices></domain>\n`,
+    );
+    try {
+      const r = await run(['vms', 'define', file, '--root', root]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain(`${file}:2:1: error HOSTDEV_GROUP_INCOMPLETE [0000:04:00.0]`);
+      expect(r.stdout).toMatch(new RegExp(`^Domain '${gpuName}' defined from `));
+    } finally {
+      execFileSync('virsh', ['--connect', 'qemu:///system', 'undefine', '--domain', gpuName], { stdio: 'ignore' });
+    }
   });
 
   it('define of malformed XML exits 1 and says where; nothing reaches libvirt', async () => {

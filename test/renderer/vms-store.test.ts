@@ -31,13 +31,13 @@ function fakeLibvirt() {
     },
     dumpVmXml: async () => (state.gone ? fail('LIBVIRT_FAILED', "error: failed to get domain 'a'", 'DOMAIN_GONE') : ok({ xml: state.xml })),
     vmHistory: async () => ok({ entries: state.history.map((_, i) => entry(i)).reverse() }),
-    defineVm: async (r): Promise<Result<VmDefineResult>> => {
+    defineVm: async (r): Promise<Result<VmDefineResult & { findings: [] }>> => {
       if (state.gone) return fail('LIBVIRT_FAILED', "the domain 'a' no longer exists", 'DOMAIN_GONE');
       if (state.refuse) return fail('LIBVIRT_FAILED', state.refuse, 'LIBVIRT_FAILED');
       state.history.push(state.xml);
       // libvirt answers with its own formatting of what it accepted.
       state.xml = r.xml.replace('<devices>', "<devices>\n    <!-- libvirt's -->");
-      return ok({ name: 'a', uuid: UUID, saved: entry(state.history.length - 1), message: "Domain 'a' defined from /tmp/x" });
+      return ok({ name: 'a', uuid: UUID, saved: entry(state.history.length - 1), message: "Domain 'a' defined from /tmp/x", findings: [] });
     },
     undoVmDefine: async () => {
       const previous = state.history.pop();

@@ -12,6 +12,7 @@ import { useInventory, useVms, vmsStore } from '../../stores/app';
 import { selectDirty } from '../../stores/vms';
 import { Icon } from '../../components/Icon';
 import { displayName } from '../../lib/names';
+import { isLocalUri } from '../../../../shared/vms';
 import { ConnectionChooser } from './ConnectionChooser';
 import { DiffDialog } from './DiffDialog';
 import { FindingsList } from './FindingsList';
@@ -19,8 +20,6 @@ import { XmlEditor } from './XmlEditor';
 import { applyTextEdits } from './lint';
 import './vms.css';
 
-/** A URI with no host part talks to this machine, whose inventory the findings are computed against. */
-const isLocal = (uri: string) => /^[a-z]+(\+unix)?:\/\/\//.test(uri);
 
 function deviceWords(inventory: Inventory | null, address: string): { words: string; gpu: boolean } {
   const d = inventory?.devices.find((x) => x.address === address);
@@ -298,7 +297,7 @@ export function VmsScreen() {
   const openError = useVms((s) => s.openError);
   const pendingAttach = useVms((s) => s.pendingAttach);
   const inventory = useInventory((s) => s.inventory);
-  const local = isLocal(connect);
+  const local = isLocalUri(connect);
 
   useEffect(() => {
     if (!vmsStore.getState().list && !vmsStore.getState().listing) void vmsStore.getState().refresh();
