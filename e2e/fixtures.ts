@@ -46,7 +46,9 @@ function startServe(root: string, simulatedKernel: boolean): Promise<{ child: Ch
   return new Promise((resolve, reject) => {
     // bin/vfio-pilot is a shell launcher: run it as a program, the simulated-kernel bundle with node.
     const [cmd, argv] = simulatedKernel ? [process.execPath, [SIMULATED_SERVER, '--root', root]] : [cli, ['serve', '--root', root, '--port', '0']];
-    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own state dir beside the root: the VMs screen's define history stays out of the user's ~/.local/state.
+    const env = { ...process.env, XDG_STATE_HOME: path.join(path.dirname(root), 'state') };
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => {

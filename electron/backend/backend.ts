@@ -19,6 +19,10 @@ import { runHelperRequest } from './helper-runner';
 import type { HelperContext } from './helper-runner';
 import { watchDevices } from './device-watch';
 import { HELPER_PROTOCOL, INSTALLED } from '../helper/install-settings';
+import { createVmsHandlers } from './vms-handlers';
+import { analyseDomain } from '../../shared/domain';
+import { isLocalUri } from '../../shared/vms/uri';
+import type { VmsBackendOptions } from './vms-handlers';
 
 export interface BackendOptions {
   /** Root directory the backend reads (`/` on a real host, a fixture tree in tests and demos). */
@@ -38,6 +42,8 @@ export interface BackendOptions {
   helperIo?: HelperContext['io'];
   /** Where the helper's install resources are and how the app was installed (helper.status, helper.install). */
   helperInstall?: HelperInstallOptions;
+  /** libvirt: the virsh program, the define history folder, the timeout (tests point these elsewhere). */
+  vms?: VmsBackendOptions;
 }
 
 /** Who sent a request, for log lines only: the checks that matter happen before `dispatch`. */
@@ -115,6 +121,11 @@ export function createBackend(options: BackendOptions): Backend {
     }
   };
 
+  const vms = createVmsHandlers(options.vms, (xml, connect) => {
+    if (!isLocalUri(connect)) return [];
+    const host = readHost((inventory) => analyseDomain(xml, inventory));
+    return host.ok ? host.value : [];
+  });
   const handlers: HandlerTable = {
     'host.scan': async () => readHost((inventory) => inventory),
     'host.check': async () => readHost((inventory) => runChecks(inventory, readReadinessFacts(inventory.host.root, inventory.host.kernelRelease))),
@@ -140,6 +151,7 @@ export function createBackend(options: BackendOptions): Backend {
       helperQueue = run.catch(() => undefined);
       return run;
     },
+    ...vms,
   };
 
   async function run<C extends Channel>(channel: C, payload: unknown): Promise<Result<unknown>> {

@@ -9,6 +9,7 @@ import { Icon } from './components/Icon';
 import { DevicesScreen } from './features/devices/DevicesScreen';
 import { ReadinessScreen } from './features/readiness/ReadinessScreen';
 import { HelperInstallBanner } from './features/helper-install/HelperInstallBanner';
+import { VmsScreen, useVmsStatus } from './features/vms';
 
 interface ScreenEntry {
   id: ScreenId;
@@ -19,6 +20,7 @@ interface ScreenEntry {
 const SCREENS: ScreenEntry[] = [
   { id: 'readiness', label: 'Readiness' },
   { id: 'devices', label: 'Devices' },
+  { id: 'vms', label: 'VMs' },
 ];
 
 const STATUS_WORDS: Record<ScreenStatus, string> = {
@@ -41,7 +43,7 @@ function StatusDot({ status }: { status: ScreenStatus }) {
 function Rail({ current, onGo }: { current: ScreenId; onGo(id: ScreenId): void }) {
   const devicesStatus = useInventory(selectDevicesStatus);
   const readinessStatus = useReadiness(selectReadinessStatus);
-  const statusOf: Record<ScreenId, ScreenStatus> = { readiness: readinessStatus, devices: devicesStatus };
+  const statusOf: Record<ScreenId, ScreenStatus> = { readiness: readinessStatus, devices: devicesStatus, vms: useVmsStatus() };
   return (
     <nav className="rail" aria-label="Screens">
       <div className="brand">
@@ -135,6 +137,8 @@ function Screen({ id }: { id: ScreenId }) {
       return <ReadinessScreen />;
     case 'devices':
       return <DevicesScreen />;
+    case 'vms':
+      return <VmsScreen />;
     default:
       return assertNever(id);
   }

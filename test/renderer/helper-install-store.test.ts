@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { PilotApi, Result } from '../../shared/ipc';
+import { fakePilotApi } from '../support/fake-api';
+import type { Result } from '../../shared/ipc';
 import type { HelperInstallStatus } from '../../shared/model/helper-install';
 import { createHelperInstallStore, selectBanner } from '../../renderer/src/stores/helperInstall';
 
@@ -18,17 +19,10 @@ const status = (over: Partial<HelperInstallStatus>): HelperInstallStatus => ({
 /** A PilotApi whose helper.status answers `current` and whose helper.install resolves when the test says so. */
 function fakeApi(current: HelperInstallStatus) {
   const installs: { action: string; resolve(r: Result<HelperInstallStatus>): void }[] = [];
-  const unused = () => Promise.reject(new Error('unused'));
-  const api: PilotApi = {
-    transport: 'electron',
-    scanHost: unused,
-    checkHost: unused,
-    previewHelper: unused,
-    runHelper: unused,
+  const api = fakePilotApi('electron', {
     helperStatus: async () => ({ ok: true, value: current }),
     installHelper: (request) => new Promise((resolve) => installs.push({ action: request.action, resolve })),
-    onHostChanged: () => () => {},
-  };
+  });
   return { api, installs };
 }
 

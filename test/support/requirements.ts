@@ -67,3 +67,11 @@ export function needAll(...reqs: Requirement[]): Requirement {
   const unmet = reqs.find((r) => !r.met);
   return unmet ?? { met: true, reason: '' };
 }
+
+/** A libvirt daemon answering on qemu:///system (`libvirtd -d`; .ci/run starts one). */
+export function needLibvirtSystem(): Requirement {
+  const tool = needTool('virsh', 'libvirt-clients');
+  if (!tool.met) return tool;
+  const up = spawnSync('virsh', ['--connect', 'qemu:///system', 'uri'], { encoding: 'utf8', timeout: 20_000 }).status === 0;
+  return requirement(up, 'skipped: no libvirt daemon answers on qemu:///system (start one with `libvirtd -d` as root; .ci/run does)');
+}

@@ -4,6 +4,7 @@ import { bindHelperActionStore, createHelperActionStore } from './helperAction';
 import { bindHelperInstallStore, createHelperInstallStore } from './helperInstall';
 import { bindInventoryStore, createInventoryStore } from './inventory';
 import { bindReadinessStore, createReadinessStore } from './readiness';
+import { bindVmsStore, createVmsStore } from './vms';
 
 export const inventoryStore = createInventoryStore(getPilotApi);
 export const useInventory = bindInventoryStore(inventoryStore);
@@ -22,3 +23,6 @@ inventoryStore.subscribe((s, prev) => {
 // The system helper's status (read once at start and after an install) and the AppImage's install dialog.
 export const helperInstallStore = createHelperInstallStore(getPilotApi);
 export const useHelperInstall = bindHelperInstallStore(helperInstallStore);
+// libvirt domains and the open domain's XML; the connection URI is remembered between sessions.
+export const vmsStore = createVmsStore(getPilotApi, typeof localStorage === 'undefined' ? null : localStorage);
+export const useVms = bindVmsStore(vmsStore);
