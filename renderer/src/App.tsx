@@ -8,6 +8,8 @@ import { assertNever } from '../../shared/ipc/result';
 import { Icon } from './components/Icon';
 import { DevicesScreen } from './features/devices/DevicesScreen';
 import { ReadinessScreen } from './features/readiness/ReadinessScreen';
+import { TopologyScreen } from './features/topology/TopologyScreen';
+import { selectTopologyStatus } from './features/topology/status';
 
 interface ScreenEntry {
   id: ScreenId;
@@ -18,6 +20,7 @@ interface ScreenEntry {
 const SCREENS: ScreenEntry[] = [
   { id: 'readiness', label: 'Readiness' },
   { id: 'devices', label: 'Devices' },
+  { id: 'topology', label: 'Topology' },
 ];
 
 const STATUS_WORDS: Record<ScreenStatus, string> = {
@@ -40,7 +43,8 @@ function StatusDot({ status }: { status: ScreenStatus }) {
 function Rail({ current, onGo }: { current: ScreenId; onGo(id: ScreenId): void }) {
   const devicesStatus = useInventory(selectDevicesStatus);
   const readinessStatus = useReadiness(selectReadinessStatus);
-  const statusOf: Record<ScreenId, ScreenStatus> = { readiness: readinessStatus, devices: devicesStatus };
+  const topologyStatus = useInventory(selectTopologyStatus);
+  const statusOf: Record<ScreenId, ScreenStatus> = { readiness: readinessStatus, devices: devicesStatus, topology: topologyStatus };
   return (
     <nav className="rail" aria-label="Screens">
       <div className="brand">
@@ -134,6 +138,8 @@ function Screen({ id }: { id: ScreenId }) {
       return <ReadinessScreen />;
     case 'devices':
       return <DevicesScreen />;
+    case 'topology':
+      return <TopologyScreen />;
     default:
       return assertNever(id);
   }
