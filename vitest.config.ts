@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     testTimeout: 30_000,
-    // afterAll removing a large fixture tree can take over the 10 s default on a loaded 2-core machine.
+    // Removing a test's fixture trees (thousands of sysfs files each) can take over 10 s on a loaded machine.
     hookTimeout: 60_000,
     pool: 'forks',
   },
