@@ -32,6 +32,10 @@ const commands: Record<string, Command> = {
     summary: 'unbind ADDR... [--with-group] [--force] [--dry-run] [--root DIR] [--json]   back to the driver the kernel picks',
     run: async (argv, io) => (await import('./bind')).runUnbind(argv, io),
   },
+  plan: {
+    summary: 'plan [--root DIR] [--json] ADDR...   boot-time isolation: per-distro file diffs and commands, nothing written',
+    run: async (argv, io) => (await import('./plan')).runPlan(argv, io),
+  },
   serve: {
     summary: 'serve [--root DIR] [--pci-ids FILE] [--port N] [--host 127.0.0.1|::1]   the app in a browser, on loopback, with a token',
     run: async (argv, io) => (await import('./serve')).runServe(argv, io),
