@@ -12,6 +12,8 @@ import { formatPlan, isBootPlanError, planBoot, type BootPlan } from '../../shar
 import { bootDistros, type BootDistro } from '../fixtures/boot/distros';
 import { PASSTHROUGH_GPU, type BootVariant } from '../fixtures/boot/build';
 import { needTool } from '../support/requirements';
+import { COMMANDS, FILE_MODES, FILE_PATHS, PROGRAMS } from '../../electron/helper/boot-allow';
+import { validateContent } from '../../electron/helper/boot-validate';
 import { makeBootFixture, tempBase, type BuiltBootFixture } from './boot-fixtures';
 import { applyToTree } from './simulate';
 
@@ -74,6 +76,17 @@ describe.each(bootDistros)('$name', (distro) => {
       expect(r.stderr + r.stdout, f.path).toBe('');
       expect(readFileSync(path.join(dir, 'out'), 'utf8'), f.path).toBe(f.content);
     }
+  });
+
+  it.each(variants)('%s IDs: the helper accepts every file and command of the plan as it stands', (variant) => {
+    const p = planOrError(fixture(distro, variant));
+    if (!isPlan(p)) return;
+    for (const f of p.files) {
+      expect(FILE_PATHS[f.id].test(f.path), f.path).toBe(true);
+      expect(f.mode, f.path).toBe(FILE_MODES[f.id] ?? '0644');
+      expect(validateContent(f.id, f.before, f.content), f.path).toBeNull();
+    }
+    for (const c of p.commands) expect(c.argv[0] === PROGRAMS[c.id] && COMMANDS[c.id](c.argv), c.argv.join(' ')).toBe(true);
   });
 
   it('identical IDs: no vfio-pci.ids anywhere, the override names only the selected card', () => {
