@@ -16,6 +16,7 @@ import { runChecks } from '../../shared/readiness';
 import { runHelperRequest } from './helper-runner';
 import type { HelperContext } from './helper-runner';
 import { watchDevices } from './device-watch';
+import { createBootHandlers } from './boot-handlers';
 
 export interface BackendOptions {
   /** Root directory the backend reads (`/` on a real host, a fixture tree in tests and demos). */
@@ -120,6 +121,7 @@ export function createBackend(options: BackendOptions): Backend {
       helperQueue = run.catch(() => undefined);
       return run;
     },
+    ...createBootHandlers(root, pciIdsPath, () => watch.notify()),
   };
 
   async function run<C extends Channel>(channel: C, payload: unknown): Promise<Result<unknown>> {

@@ -8,6 +8,7 @@ import { assertNever } from '../../shared/ipc/result';
 import { Icon } from './components/Icon';
 import { DevicesScreen } from './features/devices/DevicesScreen';
 import { ReadinessScreen } from './features/readiness/ReadinessScreen';
+import { BootScreen } from './features/boot/BootScreen';
 
 interface ScreenEntry {
   id: ScreenId;
@@ -18,6 +19,7 @@ interface ScreenEntry {
 const SCREENS: ScreenEntry[] = [
   { id: 'readiness', label: 'Readiness' },
   { id: 'devices', label: 'Devices' },
+  { id: 'boot', label: 'Boot' },
 ];
 
 const STATUS_WORDS: Record<ScreenStatus, string> = {
@@ -40,7 +42,7 @@ function StatusDot({ status }: { status: ScreenStatus }) {
 function Rail({ current, onGo }: { current: ScreenId; onGo(id: ScreenId): void }) {
   const devicesStatus = useInventory(selectDevicesStatus);
   const readinessStatus = useReadiness(selectReadinessStatus);
-  const statusOf: Record<ScreenId, ScreenStatus> = { readiness: readinessStatus, devices: devicesStatus };
+  const statusOf: Record<ScreenId, ScreenStatus> = { readiness: readinessStatus, devices: devicesStatus, boot: 'unknown' };
   return (
     <nav className="rail" aria-label="Screens">
       <div className="brand">
@@ -134,6 +136,8 @@ function Screen({ id }: { id: ScreenId }) {
       return <ReadinessScreen />;
     case 'devices':
       return <DevicesScreen />;
+    case 'boot':
+      return <BootScreen />;
     default:
       return assertNever(id);
   }

@@ -2,7 +2,7 @@
  * Channel and method names of the IPC contract, without the schemas: the sandboxed preload and the renderer
  * import this file, so they do not carry zod. contract.ts checks that these names and its schemas agree.
  */
-export const CHANNELS = ['host.scan', 'host.check', 'helper.preview', 'helper.run'] as const;
+export const CHANNELS = ['host.scan', 'host.check', 'helper.preview', 'helper.run', 'boot.plan', 'boot.apply', 'boot.progress', 'boot.changes', 'boot.rollback'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 /** Prefix of every Electron IPC channel name, so the preload can refuse anything else. */
@@ -14,5 +14,10 @@ export const METHODS = {
   checkHost: 'host.check',
   previewHelper: 'helper.preview',
   runHelper: 'helper.run',
+  planBoot: 'boot.plan',
+  applyBoot: 'boot.apply',
+  bootProgress: 'boot.progress',
+  bootChanges: 'boot.changes',
+  rollbackBoot: 'boot.rollback',
 } as const satisfies Record<string, Channel>;
 export type MethodName = keyof typeof METHODS;

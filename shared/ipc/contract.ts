@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { HelperResult, Inventory } from '../model';
 import type { ReadinessReport } from '../readiness/types';
+import type { BootChangesAnswer, BootPlanAnswer, BootProgressAnswer, BootRunAnswer } from '../boot/ipc-types';
 import { PCI_ADDRESS_RE } from '../model/pci';
 
 const pciAddress = z.string().regex(PCI_ADDRESS_RE, 'a PCI address like 0000:01:00.0');
@@ -22,6 +23,8 @@ export const helperRequestSchema = z
   .strict();
 export type HelperRequest = z.input<typeof helperRequestSchema>;
 
+const bootSelection = z.object({ addresses: z.array(pciAddress).min(1).max(64) }).strict();
+
 export const contract = {
   /** Read the whole host (or the configured root): devices, groups, NUMA, findings. */
   'host.scan': { request: z.object({}).strict(), reply: null as unknown as Inventory },
@@ -31,6 +34,16 @@ export const contract = {
   'helper.preview': { request: helperRequestSchema, reply: null as unknown as HelperResult },
   /** Run the helper (through pkexec on a real host) and return its answer. */
   'helper.run': { request: helperRequestSchema, reply: null as unknown as HelperResult },
+  /** The boot-time isolation plan for a selection (what `vfio-pilot plan --json` prints), or why there is none. */
+  'boot.plan': { request: bootSelection, reply: null as unknown as BootPlanAnswer },
+  /** Plan again on the backend and apply it through the helper as one change set. */
+  'boot.apply': { request: bootSelection, reply: null as unknown as BootRunAnswer },
+  /** The progress lines of the apply or rollback running now (polled while one runs). */
+  'boot.progress': { request: z.object({}).strict(), reply: null as unknown as BootProgressAnswer },
+  /** The recorded change sets, newest first. */
+  'boot.changes': { request: z.object({}).strict(), reply: null as unknown as BootChangesAnswer },
+  /** Roll one change set back through the helper. */
+  'boot.rollback': { request: z.object({ id: z.string().regex(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/, 'a change set id') }).strict(), reply: null as unknown as BootRunAnswer },
 } as const;
 
 export { CHANNELS, IPC_PREFIX, METHODS } from './channels';

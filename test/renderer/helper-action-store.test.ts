@@ -13,6 +13,11 @@ function fakeApi() {
     checkHost: () => Promise.reject(new Error('unused')),
     previewHelper: (request) => new Promise((resolve) => previews.push({ request, resolve })),
     runHelper: (request) => new Promise((resolve) => runs.push({ request, resolve })),
+    planBoot: () => Promise.reject(new Error('unused')),
+    applyBoot: () => Promise.reject(new Error('unused')),
+    bootProgress: () => Promise.reject(new Error('unused')),
+    bootChanges: () => Promise.reject(new Error('unused')),
+    rollbackBoot: () => Promise.reject(new Error('unused')),
     onHostChanged: () => () => {},
   };
   return { api, previews, runs };

@@ -14,6 +14,11 @@ function fakeApi() {
     checkHost: () => Promise.reject(new Error('unused')),
     previewHelper: () => Promise.reject(new Error('unused')),
     runHelper: () => Promise.reject(new Error('unused')),
+    planBoot: () => Promise.reject(new Error('unused')),
+    applyBoot: () => Promise.reject(new Error('unused')),
+    bootProgress: () => Promise.reject(new Error('unused')),
+    bootChanges: () => Promise.reject(new Error('unused')),
+    rollbackBoot: () => Promise.reject(new Error('unused')),
     onHostChanged: (l) => {
       listeners.add(l);
       return () => listeners.delete(l);

@@ -82,6 +82,11 @@ export function createWebClient(options: WebClientOptions): PilotApi {
     checkHost: (request) => call(METHODS.checkHost, request),
     previewHelper: (request) => call(METHODS.previewHelper, request),
     runHelper: (request) => call(METHODS.runHelper, request),
+    planBoot: (request) => call(METHODS.planBoot, request),
+    applyBoot: (request) => call(METHODS.applyBoot, request),
+    bootProgress: (request) => call(METHODS.bootProgress, request),
+    bootChanges: (request) => call(METHODS.bootChanges, request),
+    rollbackBoot: (request) => call(METHODS.rollbackBoot, request),
     onHostChanged(listener) {
       listeners.add(listener);
       if (stream === null && options.EventSource && token !== null) {
