@@ -107,6 +107,18 @@ describe('arguments and targets', () => {
   });
 });
 
+describe('the kernel bench guest (e2e/kernel): boot VGA and GPU share 1234:1111', () => {
+  it('binds 81:00.0 and its audio by address, never the boot display 00:02.0', () => {
+    const f = makeBootFixture(distro('debian-12'), 'kbench', base.dir);
+    const p = planBoot({ ...f, selection: ['0000:81:00.0'] });
+    expect(p.method).toBe('override');
+    expect(p.selection).toEqual(['0000:81:00.0', '0000:81:00.1']);
+    const script = p.files.find((x) => x.id === 'initramfs-tools-override')!.content;
+    expect(script).toContain('for entry in 0000:81:00.0=0x1234:0x1111 0000:81:00.1=0x8086:0x293e; do');
+    expect(script).not.toContain('0000:00:02.0');
+  }, 30_000);
+});
+
 describe('selections', () => {
   it.each([
     [['01:00.0'], /'01:00.0' is not a PCI address/],
