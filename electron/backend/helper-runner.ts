@@ -114,6 +114,7 @@ const helperResultSchema = z.object({
     .optional(),
   modules: z.array(z.string()).optional(),
   error: z.object({ code: z.enum(HELPER_ERROR_CODES), message: z.string() }).optional(),
+  reasons: z.array(z.object({ code: z.enum(HELPER_ERROR_CODES), address: z.string().optional(), message: z.string() })).optional(),
 });
 
 /** The helper's one JSON line (the last non-empty stdout line), checked against the HelperResult shape; null if not. */

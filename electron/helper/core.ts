@@ -12,7 +12,7 @@
  * and the journal: `checkedWrite` enforces that right before every write.
  */
 import path from 'node:path';
-import type { HelperDeviceChange, HelperGuardHit, HelperResult, HelperVerb, HelperWrite } from '../../shared/model/helper';
+import type { HelperDeviceChange, HelperErrorCode, HelperGuardHit, HelperReason, HelperResult, HelperVerb, HelperWrite } from '../../shared/model/helper';
 import { PCI_ADDRESS_RE } from '../../shared/model/pci';
 import { HelperError, errnoMessage, shown } from './errors';
 import { findGuards } from './guards';
@@ -61,19 +61,28 @@ export function runCore(req: CoreRequest, deps: CoreDeps): HelperResult {
   let stage: { fns: FunctionState[]; guards: HelperGuardHit[]; predicted?: Map<string, string | null> } = { fns: [], guards: [] };
   try {
     const paths = hostPaths(deps.root, deps.io);
-    const fns = resolveFunctions(paths, deps.io, req);
+    const { fns, missing, reasons } = resolveFunctions(paths, deps.io, req);
     stage = { fns, guards: [] };
     const journal = journalPath(paths.rootReal);
     const records = req.verb === 'restore' ? unrestoredBinds(readJournal(deps.io, journal)) : new Map<string, JournalEntry>();
-    const plan = planRun(paths, req.verb, fns, records);
-    const guarded = fns.filter((f) => plan.steps.some((s) => s.address === f.address) && (req.verb === 'bind-vfio' || (f.driver !== null && f.driver !== VFIO_DRIVER)));
+    let plan: Plan;
+    try {
+      plan = planRun(paths, req.verb, fns, records);
+    } catch (err) {
+      if (!(err instanceof HelperError && err.code === 'NOT_RECORDED')) throw err;
+      // Still plan the recorded ones, so the guards of the whole request are reported with this reason.
+      reasons.push({ code: err.code, message: err.message });
+      plan = planRun(paths, req.verb, fns.filter((f) => records.has(f.address)), records);
+    }
+    const moving = (f: FunctionState) => req.verb === 'bind-vfio' ? f.driver !== VFIO_DRIVER : f.driver !== null && f.driver !== VFIO_DRIVER;
+    // The group-mates the request left out are checked too: adding them must not be the moment a guard shows up.
+    const guarded = [...fns.filter((f) => plan.steps.some((s) => s.address === f.address) && moving(f)), ...missing.filter(moving)];
     const guards = findGuards(paths, deps.io, guarded);
     stage = { fns, guards, predicted: plan.predicted };
-    const first = guards[0];
-    if (first && !req.force) {
-      const words = guards.map((g) => `${g.address}: ${g.evidence}`).join('; ');
-      throw new HelperError(first.code, `refused to move a function the host depends on (${words}); --force overrides`);
+    if (guards.length > 0 && !req.force) {
+      for (const g of guards) reasons.push({ code: g.code, address: g.address, message: `${g.address}: ${g.evidence}` });
     }
+    if (reasons.length > 0) throw new Refusal(reasons);
     const modules = req.verb === 'bind-vfio' && plan.steps.length > 0 && !deps.io.exists(path.join(paths.drivers, VFIO_DRIVER)) ? [...VFIO_MODULES] : [];
     if (req.dryRun) {
       if (modules.length > 0 && !deps.io.canLoadModule(VFIO_DRIVER)) throw moduleError('cannot be loaded on this root');
@@ -108,6 +117,16 @@ export function runCore(req: CoreRequest, deps: CoreDeps): HelperResult {
     return { ok: true, changed: executed.length > 0, devices: changes(fns, (f) => after.get(f.address) ?? null), ...extras(guards, modules) };
   } catch (err) {
     if (err instanceof RunFailure) return rollbackAndReport(err.paths, deps.io, err.touched, stage.fns, err.error, stage.guards);
+    if (err instanceof Refusal) {
+      return {
+        ok: false,
+        changed: false,
+        devices: changes(stage.fns, (f) => (stage.predicted ? predictedDriver(stage.predicted, f) : f.driver)),
+        ...extras(stage.guards, []),
+        error: { code: err.reasons[0]!.code, message: err.message },
+        reasons: err.reasons,
+      };
+    }
     const error = err instanceof HelperError ? err : new HelperError('INTERNAL', `unexpected: ${errnoMessage(err)}`);
     return {
       ok: false,
@@ -119,40 +138,75 @@ export function runCore(req: CoreRequest, deps: CoreDeps): HelperResult {
   }
 }
 
-/** Validates the named addresses and completes or checks their IOMMU groups. Sorted by address. */
 /** The driver a function will have after the run: a planned null (unbind: the kernel's pick, unknown yet) stays null. */
 function predictedDriver(predicted: Map<string, string | null>, f: FunctionState): string | null {
   return predicted.has(f.address) ? predicted.get(f.address)! : f.driver;
 }
 
-function resolveFunctions(paths: HostPaths, io: HelperIo, req: CoreRequest): FunctionState[] {
+/** Every reason a run is refused, collected before it is answered (issue 12: no "fix one, learn the next"). */
+class Refusal extends Error {
+  constructor(readonly reasons: HelperReason[]) {
+    super(refusalMessage(reasons));
+  }
+}
+
+/** One message for all reasons: the non-guard reasons in order, then the guards as one sentence. */
+export function refusalMessage(reasons: readonly HelperReason[]): string {
+  const plain = reasons.filter((r) => !isGuard(r.code)).map((r) => r.message);
+  const guards = reasons.filter((r) => isGuard(r.code)).map((r) => r.message);
+  const parts = [...plain, ...(guards.length > 0 ? [`refused to move a function the host depends on (${guards.join('; ')}); --force overrides`] : [])];
+  return parts.length === 1 ? parts[0]! : `${parts.length} reasons: ${parts.map((p, i) => `(${i + 1}) ${p}`).join(' ')}`;
+}
+
+function isGuard(code: HelperErrorCode): boolean {
+  return code === 'GUARD_BOOT_DISPLAY' || code === 'GUARD_ROOT_DISK' || code === 'GUARD_DEFAULT_ROUTE';
+}
+
+/**
+ * Validates the named addresses and completes or checks their IOMMU groups, collecting every reason to refuse
+ * rather than stopping at the first. `fns`: the run's functions, sorted; `missing`: group-mates left out.
+ */
+function resolveFunctions(paths: HostPaths, io: HelperIo, req: CoreRequest): { fns: FunctionState[]; missing: FunctionState[]; reasons: HelperReason[] } {
   if (req.addresses.length === 0) throw new HelperError('USAGE', 'name at least one PCI address');
   if (req.addresses.length > MAX_ADDRESSES) throw new HelperError('USAGE', `at most ${MAX_ADDRESSES} addresses per run`);
-  for (const a of req.addresses) {
-    if (!PCI_ADDRESS_RE.test(a)) throw new HelperError('INVALID_ADDRESS', `${shown(a)} is not a PCI address like 0000:01:00.0 (lower-case hex)`);
-  }
+  const reasons: HelperReason[] = [];
   const named = new Map<string, FunctionState>();
-  for (const a of new Set(req.addresses)) named.set(a, readFunction(paths, io, a));
-  for (const f of named.values()) {
-    if (f.isBridge) throw new HelperError('BRIDGE', `${f.address} is a bridge (class ${f.classCode}): bridges stay with the host`);
-    if (f.iommuGroup === null) throw new HelperError('NO_IOMMU_GROUP', `${f.address} has no IOMMU group: is the IOMMU enabled (intel_iommu=on / amd_iommu)?`);
+  for (const a of new Set(req.addresses)) {
+    if (!PCI_ADDRESS_RE.test(a)) {
+      reasons.push({ code: 'INVALID_ADDRESS', message: `${shown(a)} is not a PCI address like 0000:01:00.0 (lower-case hex)` });
+      continue;
+    }
+    try {
+      named.set(a, readFunction(paths, io, a));
+    } catch (err) {
+      if (!(err instanceof HelperError)) throw err;
+      reasons.push({ code: err.code, address: a, message: err.message });
+    }
   }
-  const all = new Map(named);
-  const missing: string[] = [];
-  for (const group of new Set([...named.values()].map((f) => f.iommuGroup!))) {
+  const all = new Map<string, FunctionState>();
+  for (const f of named.values()) {
+    if (f.isBridge) reasons.push({ code: 'BRIDGE', address: f.address, message: `${f.address} is a bridge (class ${f.classCode}): bridges stay with the host` });
+    else if (f.iommuGroup === null) {
+      reasons.push({ code: 'NO_IOMMU_GROUP', address: f.address, message: `${f.address} has no IOMMU group: is the IOMMU enabled (intel_iommu=on / amd_iommu)?` });
+    } else all.set(f.address, f);
+  }
+  const missing: FunctionState[] = [];
+  for (const group of new Set([...all.values()].map((f) => f.iommuGroup!))) {
     for (const member of groupMembers(paths, io, group)) {
-      if (all.has(member)) continue;
+      if (all.has(member) || named.has(member)) continue;
       const f = readFunction(paths, io, member);
       if (f.isBridge) continue;
       if (f.iommuGroup !== group) throw new HelperError('READ_FAILED', `${member} is listed in IOMMU group ${group} but links to ${String(f.iommuGroup)}`);
       if (req.withGroup) all.set(member, f);
-      else missing.push(`${member} (group ${group})`);
+      else missing.push(f);
     }
   }
   if (missing.length > 0) {
-    throw new HelperError('GROUP_INCOMPLETE', `a whole IOMMU group moves together: also name ${missing.join(', ')}, or pass --with-group`);
+    const list = missing.map((f) => `${f.address} (group ${String(f.iommuGroup)})`).join(', ');
+    reasons.push({ code: 'GROUP_INCOMPLETE', message: `a whole IOMMU group moves together: also name ${list}, or pass --with-group` });
   }
-  return [...all.values()].sort((a, b) => (a.address < b.address ? -1 : 1));
+  const byAddress = (a: FunctionState, b: FunctionState) => (a.address < b.address ? -1 : 1);
+  return { fns: [...all.values()].sort(byAddress), missing: missing.sort(byAddress), reasons };
 }
 
 /** The steps of the run, in order, without touching anything: what --dry-run prints. */

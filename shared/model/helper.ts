@@ -55,6 +55,14 @@ export interface HelperGuardHit {
   evidence: string;
 }
 
+/** One reason a run was refused: the helper reports every one it finds (grammar, group, each guard) in one answer. */
+export interface HelperReason {
+  code: HelperErrorCode;
+  /** The function the reason is about, when it is about one. */
+  address?: PciAddress;
+  message: string;
+}
+
 export interface HelperResult {
   ok: boolean;
   changed: boolean;
@@ -66,4 +74,6 @@ export interface HelperResult {
   /** Kernel modules the run loaded (or, with --dry-run, would load). Absent when none. */
   modules?: string[];
   error?: { code: HelperErrorCode; message: string };
+  /** When refused: every reason, in the order grammar, functions, group, journal, guards; `error.code` is the first. */
+  reasons?: HelperReason[];
 }
