@@ -16,6 +16,7 @@ import { runChecks } from '../../shared/readiness';
 import { runHelperRequest } from './helper-runner';
 import type { HelperContext } from './helper-runner';
 import { watchDevices } from './device-watch';
+import { isRealHost } from '../host/real-host';
 
 export interface BackendOptions {
   /** Root directory the backend reads (`/` on a real host, a fixture tree in tests and demos). */
@@ -33,9 +34,11 @@ export interface BackendOptions {
    * writes like a kernel; the e2e server passes a simulated kernel here (test/helper/fake-kernel.ts).
    */
   helperIo?: HelperContext['io'];
+  /** pkexec mode, tests only: a stand-in pkexec and helper (see HelperContext.programs). */
+  helperPrograms?: HelperContext['programs'];
 }
 
-/** Who sent a request, for log lines only: the checks that matter happen before `dispatch`. */
+/** Who sent a request: for log lines, and `web` runs the helper under its own polkit action (auth_admin, no keep). */
 export type RequestOrigin = 'electron' | 'web' | 'test';
 
 export interface Backend {
@@ -47,7 +50,7 @@ export interface Backend {
   close(): void;
 }
 
-type Handler<C extends Channel> = (request: ParsedRequestOf<C>) => Promise<Result<ReplyOf<C>>>;
+type Handler<C extends Channel> = (request: ParsedRequestOf<C>, origin: RequestOrigin) => Promise<Result<ReplyOf<C>>>;
 /** A mapped type over the contract: a channel without a handler fails to compile. */
 type HandlerTable = { [C in Channel]: Handler<C> };
 
@@ -76,16 +79,24 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** pkexec on the real host; the helper core in-process on a fixture root. As root, the helper runner decides. */
+/**
+ * pkexec on the real host; the helper core in-process on a fixture root only. "The real host" includes `/` by
+ * another path, a bind mount of it and any tree with a live sysfs (electron/host/real-host.ts).
+ */
 export function helperModeFor(root: string): HelperContext['mode'] {
-  return path.resolve(root) === '/' ? 'pkexec' : 'in-process';
+  return path.resolve(root) === '/' || isRealHost(root) ? 'pkexec' : 'in-process';
 }
 
 /** Builds the backend for one root. The Electron main process and `vfio-pilot serve` each make one. */
 export function createBackend(options: BackendOptions): Backend {
   const { root, pciIdsPath, helperMode } = options;
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
-  const helperContext: HelperContext = options.helperIo ? { root, mode: helperMode, io: options.helperIo } : { root, mode: helperMode };
+  const helperContext: HelperContext = {
+    root,
+    mode: helperMode,
+    ...(options.helperIo ? { io: options.helperIo } : {}),
+    ...(options.helperPrograms ? { programs: options.helperPrograms } : {}),
+  };
   // One privileged run at a time: two overlapping binds of one group would interleave their sysfs writes.
   let helperQueue: Promise<unknown> = Promise.resolve();
   const watch = watchDevices(root, options.watchIntervalMs);
@@ -108,10 +119,11 @@ export function createBackend(options: BackendOptions): Backend {
     'host.scan': async () => readHost((inventory) => inventory),
     'host.check': async () => readHost((inventory) => runChecks(inventory, readReadinessFacts(inventory.host.root, inventory.host.kernelRelease))),
     'helper.preview': (request) => runHelperRequest(request, helperContext, true),
-    'helper.run': (request) => {
+    'helper.run': (request, origin) => {
       const run = helperQueue.then(async () => {
         try {
-          return await runHelperRequest(request, helperContext, false);
+          // The web mode has its own polkit action (a password every time): a token is not a credential.
+          return await runHelperRequest(request, helperContext, false, origin === 'web' ? 'web' : 'app');
         } finally {
           // Even a refused or failed run may have changed a driver before it stopped: let every view re-read.
           await watch.notify();
@@ -122,7 +134,7 @@ export function createBackend(options: BackendOptions): Backend {
     },
   };
 
-  async function run<C extends Channel>(channel: C, payload: unknown): Promise<Result<unknown>> {
+  async function run<C extends Channel>(channel: C, payload: unknown, origin: RequestOrigin): Promise<Result<unknown>> {
     const schema: z.ZodType = contract[channel].request;
     const parsed = schema.safeParse(payload);
     if (!parsed.success) {
@@ -130,7 +142,7 @@ export function createBackend(options: BackendOptions): Backend {
     }
     // TypeScript loses the schema/handler pairing when indexing by a generic key; the table type keeps it.
     const handler = handlers[channel] as Handler<C>;
-    return handler(parsed.data as ParsedRequestOf<C>);
+    return handler(parsed.data as ParsedRequestOf<C>, origin);
   }
 
   return {
@@ -139,7 +151,7 @@ export function createBackend(options: BackendOptions): Backend {
         return fail('UNKNOWN_CHANNEL', `no such channel: ${describeChannel(channel)}`);
       }
       try {
-        return await run(channel, payload);
+        return await run(channel, payload, origin);
       } catch (err) {
         log(`vfio-pilot: ${channel} from ${origin} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
         return fail('INTERNAL', `${channel} failed unexpectedly: ${errorMessage(err)}`);

@@ -9,7 +9,8 @@
  *   - preview (dry run)       ok(HelperResult) even when the helper would refuse: the dialog needs the functions,
  *                             their drivers, the guards and the error together; `value.ok === false` is the refusal
  *   - pkexec exit 126         fail('CANCELLED', 'authentication dismissed');  127: fail('NOT_AUTHORISED', ...)
- * A dry run never needs privilege: it runs the core in-process, also on `/`.
+ * A dry run never needs privilege: it runs the core in-process, also on `/`. A change on `/` always goes through
+ * pkexec (also when this process is root); the in-process core changes fixture roots only.
  */
 import { existsSync } from 'node:fs';
 import { execa } from 'execa';
@@ -20,6 +21,7 @@ import { fail, ok } from '../../shared/ipc/result';
 import type { HelperResult } from '../../shared/model';
 import { HELPER_ERROR_CODES } from '../../shared/model/helper';
 import { runCore } from '../helper/core';
+import type { HelperOrigin } from '../helper/core';
 import { EXIT, exitCodeFor } from '../helper/errors';
 import type { HelperIo } from '../helper/io';
 import { createRealIo } from '../helper/io';
@@ -35,6 +37,8 @@ export interface HelperContext {
    * here (test/helper/fake-kernel.ts `FakeKernel.fromTree(root).io`).
    */
   io?: HelperIo;
+  /** pkexec mode only, for tests: a stand-in pkexec and helper path (default: the installed ones). */
+  programs?: { pkexec: string; helper: string };
 }
 
 /** The installed launcher (root-owned, see build-resources/install-helper.sh) that the polkit action pins. */
@@ -57,10 +61,12 @@ export async function runHelperRequest(
   request: ParsedRequestOf<'helper.run'>,
   ctx: HelperContext,
   dryRun: boolean,
+  origin: HelperOrigin = 'app',
 ): Promise<Result<HelperResult>> {
   try {
-    const isRoot = process.geteuid?.() === 0;
-    if (dryRun || ctx.mode === 'in-process' || isRoot) {
+    // On the real root a change always crosses through pkexec, even when this process is root: the polkit action
+    // (picked by origin) decides who may, never the process that happens to hold the request (issue 12).
+    if (dryRun || ctx.mode === 'in-process') {
       const io = ctx.mode === 'in-process' && ctx.io ? ctx.io : createRealIo(ctx.root);
       const result = runCore(
         { verb: request.verb, addresses: request.addresses, withGroup: request.withGroup, force: request.force, dryRun },
@@ -68,7 +74,7 @@ export async function runHelperRequest(
       );
       return toResult(result, dryRun);
     }
-    return await runThroughPkexec(request);
+    return await runThroughPkexec(request, ctx.programs, origin);
   } catch (err) {
     return fail('INTERNAL', `running the helper: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -78,13 +84,15 @@ export async function runHelperRequest(
 export async function runThroughPkexec(
   request: ParsedRequestOf<'helper.run'>,
   programs: { pkexec: string; helper: string } = { pkexec: PKEXEC, helper: INSTALLED_HELPER },
+  origin: HelperOrigin = 'app',
 ): Promise<Result<HelperResult>> {
   if (!existsSync(programs.pkexec)) return fail('HELPER_FAILED', 'pkexec is not installed (Debian/Ubuntu: apt install pkexec; Fedora: polkit)');
   if (!existsSync(programs.helper)) {
     return fail('HELPER_FAILED', `the helper is not installed at ${programs.helper}: run build-resources/install-helper.sh as root`);
   }
   // Argument array, no shell; pkexec itself resets the environment and checks the polkit action for this path.
-  const child = await execa(programs.pkexec, [programs.helper, ...helperArgv(request, false)], {
+  // The origin goes first: pkexec matches it as exec.argv1 to pick the polkit action (web: auth_admin, no keep).
+  const child = await execa(programs.pkexec, [programs.helper, `--${origin}`, ...helperArgv(request, false)], {
     reject: false,
     stdin: 'ignore',
     timeout: 5 * 60_000,

@@ -9,6 +9,7 @@ import { HostRootError, checkRoot } from '../host/scan';
 import { isLoopbackHost, startServer } from '../server/server';
 import type { RunningServer } from '../server/server';
 import { UsageError, parseArgs } from './args';
+import { dropPrivileges, servePrivilege } from './serve-privilege';
 import type { CommandIo } from './main';
 
 /** Test hooks; the command line never sets these. */
@@ -17,6 +18,8 @@ export interface ServeOptions {
   signal?: AbortSignal;
   rendererDir?: string;
   onListening?: (server: RunningServer) => void;
+  /** Who this process is, and how it drops root (default: the process's own). */
+  privileges?: { euid: number; env: NodeJS.ProcessEnv; drop: (uid: number, gid: number) => void };
 }
 
 /** dist/renderer, whether this runs from the bundle (dist/node/cli.cjs) or from source (electron/cli). */
@@ -57,6 +60,21 @@ export async function runServe(argv: string[], io: CommandIo, options: ServeOpti
   }
 
   const log = (line: string) => io.stderr(line + '\n');
+  const who = options.privileges ?? { euid: process.geteuid?.() ?? -1, env: process.env, drop: (uid: number, gid: number) => dropPrivileges(uid, gid) };
+  const privilege = servePrivilege(root, who.euid, who.env);
+  if (privilege.kind === 'refuse') {
+    io.stderr(`vfio-pilot serve: ${privilege.message}\n`);
+    return 2;
+  }
+  if (privilege.kind === 'drop') {
+    try {
+      who.drop(privilege.uid, privilege.gid);
+    } catch (err) {
+      io.stderr(`vfio-pilot serve: refusing to serve as root: could not drop to uid ${privilege.uid}: ${err instanceof Error ? err.message : String(err)}\n`);
+      return 2;
+    }
+    log(`vfio-pilot serve: ${privilege.why}`);
+  }
   const helperMode = helperModeFor(root);
   const backend = createBackend({ root, ...(pciIds === undefined ? {} : { pciIdsPath: path.resolve(pciIds) }), helperMode, log });
   let server: RunningServer;

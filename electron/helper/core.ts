@@ -28,7 +28,12 @@ export const VFIO_MODULES = ['vfio-pci', 'vfio_iommu_type1'] as const;
 /** The most functions one run may name (the IPC contract's limit too). */
 export const MAX_ADDRESSES = 64;
 
+/** Who started a run: the desktop app or terminal, or the web mode (each has its polkit action). */
+export type HelperOrigin = 'app' | 'web';
+
 export interface CoreRequest {
+  /** Recorded in the journal; absent when the caller did not say (a direct run as root). */
+  origin?: HelperOrigin;
   verb: HelperVerb;
   addresses: readonly string[];
   withGroup: boolean;
@@ -101,6 +106,7 @@ export function runCore(req: CoreRequest, deps: CoreDeps): HelperResult {
     const entries: JournalEntry[] = plan.journaled.map((f) => ({
       time: now,
       uid: deps.uid,
+      ...(req.origin ? { origin: req.origin } : {}),
       verb: req.verb,
       address: f.address,
       before: f.driver,

@@ -18,6 +18,8 @@ export interface JournalEntry {
   time: string;
   /** Who asked: PKEXEC_UID when run through pkexec, else the process uid. */
   uid: number;
+  /** Where the run was started (`web`: the browser mode, its own polkit action); absent in older journals. */
+  origin?: 'app' | 'web';
   verb: HelperVerb;
   address: string;
   before: string | null;
@@ -72,6 +74,7 @@ function parseEntry(v: unknown): JournalEntry | null {
   return {
     time: o.time,
     uid: o.uid,
+    ...(o.origin === 'app' || o.origin === 'web' ? { origin: o.origin } : {}),
     verb: o.verb,
     address: o.address,
     before: o.before as string | null,
