@@ -86,10 +86,8 @@ export function formatRefusal(command: string, r: HelperResult, root: string): s
   const where = root === '/' ? '' : ` (root ${root})`;
   const reasons = r.reasons ?? [];
   // Every reason on its own line, so the user fixes them all in one go (issue 12).
-  const lines =
-    reasons.length > 1
-      ? [`vfio-pilot ${command}: refused for ${reasons.length} reasons${where}:`, ...reasons.map((x) => `  ${x.code}  ${x.message}`)]
-      : [`vfio-pilot ${command}: ${code}: ${r.error?.message ?? ''}${where}`];
+  const lines = [`vfio-pilot ${command}: ${code}: ${r.error?.message ?? ''}${where}`];
+  if (reasons.length > 1) lines.push(`Refused for ${reasons.length} reasons:`, ...reasons.map((x) => `  ${x.code}  ${x.message}`));
   if (r.devices.length) {
     lines.push('Functions:');
     for (const d of r.devices) lines.push(`  ${d.address}  ${d.before ?? '(no driver)'}`);

@@ -24,14 +24,15 @@
  * EXIT CODES:
  *   0  done (or nothing to do)
  *   1  refused by validation or a guard (INVALID_ADDRESS NOT_FOUND BRIDGE GROUP_INCOMPLETE NO_IOMMU_GROUP
- *      GUARD_BOOT_DISPLAY GUARD_ROOT_DISK GUARD_DEFAULT_ROUTE NOT_RECORDED UNSAFE_PATH); nothing written
+ *      GUARD_BOOT_DISPLAY GUARD_ROOT_DISK GUARD_DEFAULT_ROUTE NOT_RECORDED UNSAFE_PATH RECORD_MISMATCH); nothing written
  *   2  USAGE: argv outside the grammar; nothing written
  *   3  WRITE_FAILED / JOURNAL_FAILED: a step failed; everything this run did was rolled back
  *   4  ROLLBACK_INCOMPLETE: a step failed and the rollback did not finish; the message says what is left where
- *   5  NOT_ROOT / MODULE_LOAD_FAILED / READ_FAILED: the environment; nothing written
+ *   5  NOT_ROOT / MODULE_LOAD_FAILED / READ_FAILED / LOCKED: the environment; nothing written
  *  70  INTERNAL: a bug
  *
- * Journal: /var/lib/vfio-pilot/journal.jsonl (who: PKEXEC_UID; when; before/after), used by `restore`.
+ * Journal: /var/lib/vfio-pilot/journal.jsonl (who: PKEXEC_UID; when; before/after; intent before the first write,
+ * done after), used by `restore`. Lock: flock on /run/vfio-pilot/helper.lock for the whole run (not for --dry-run).
  */
 import { HELPER_ERROR_CODES } from '../../shared/model/helper';
 import type { HelperErrorCode, HelperResult, HelperVerb } from '../../shared/model/helper';

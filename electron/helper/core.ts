@@ -11,14 +11,16 @@
  * Writes go only to the run's functions' driver_override, their current driver's unbind, sys/bus/pci/drivers_probe
  * and the journal: `checkedWrite` enforces that right before every write.
  */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { HelperDeviceChange, HelperErrorCode, HelperGuardHit, HelperReason, HelperResult, HelperVerb, HelperWrite } from '../../shared/model/helper';
 import { PCI_ADDRESS_RE } from '../../shared/model/pci';
 import { HelperError, errnoMessage, shown } from './errors';
 import { findGuards } from './guards';
 import type { HelperIo } from './io';
+import { LockBusy } from './io';
 import type { JournalEntry } from './journal';
-import { appendJournal, journalPath, readJournal, unrestoredBinds } from './journal';
+import { BOOT_ID_RE, appendJournal, journalPath, readJournal, unrestoredBinds } from './journal';
 import type { FunctionState, HostPaths } from './sysfs';
 import { DRIVER_NAME_RE, currentDriver, groupMembers, hostPaths, hostView, isInside, readFunction, readOverride } from './sysfs';
 
@@ -47,6 +49,8 @@ export interface CoreDeps {
   /** Who asked, for the journal. */
   uid: number;
   now?: () => Date;
+  /** How long to wait for another run's lock (default LOCK_WAIT_MS). */
+  lockWaitMs?: number;
 }
 
 type WriteStep = { kind: 'write'; step: 'driver_override' | 'unbind' | 'drivers_probe'; address: string; file: string; value: string };
@@ -63,9 +67,12 @@ interface Plan {
 
 /** Runs one verb. Never throws: every outcome is a HelperResult (see errors.ts for the exit code of each). */
 export function runCore(req: CoreRequest, deps: CoreDeps): HelperResult {
-  let stage: { fns: FunctionState[]; guards: HelperGuardHit[]; predicted?: Map<string, string | null> } = { fns: [], guards: [] };
+  let stage: Stage = { fns: [], guards: [] };
+  let unlock = () => {};
   try {
     const paths = hostPaths(deps.root, deps.io);
+    // One run at a time across processes (the app, serve and the CLI), from the first read to the last write.
+    if (!req.dryRun) unlock = takeLock(paths, deps.io, deps.lockWaitMs ?? LOCK_WAIT_MS);
     const { fns, missing, reasons } = resolveFunctions(paths, deps.io, req);
     stage = { fns, guards: [] };
     const journal = journalPath(paths.rootReal);
@@ -84,6 +91,7 @@ export function runCore(req: CoreRequest, deps: CoreDeps): HelperResult {
     const guarded = [...fns.filter((f) => plan.steps.some((s) => s.address === f.address) && moving(f)), ...missing.filter(moving)];
     const guards = findGuards(paths, deps.io, guarded);
     stage = { fns, guards, predicted: plan.predicted };
+    if (req.verb === 'restore' && !req.force) reasons.push(...recordMismatches(paths, deps.io, fns, records));
     if (guards.length > 0 && !req.force) {
       for (const g of guards) reasons.push({ code: g.code, address: g.address, message: `${g.address}: ${g.evidence}` });
     }
@@ -99,30 +107,40 @@ export function runCore(req: CoreRequest, deps: CoreDeps): HelperResult {
         ...extras(guards, modules),
       };
     }
-    loadModules(paths, deps.io, modules);
-    const executed = execute(paths, deps.io, plan, fns);
+    // The intent, fsynced, before the first write: a helper killed after any write leaves what restore needs.
+    checkJournalPath(paths, deps.io, journal);
     const now = (deps.now ?? (() => new Date()))().toISOString();
-    const after = new Map(fns.map((f) => [f.address, currentDriver(paths, deps.io, f.address)]));
-    const entries: JournalEntry[] = plan.journaled.map((f) => ({
+    const bootId = readBootId(paths, deps.io);
+    const record = (f: FunctionState, phase: JournalEntry['phase'], after: string | null): JournalEntry => ({
       time: now,
       uid: deps.uid,
       ...(req.origin ? { origin: req.origin } : {}),
       verb: req.verb,
       address: f.address,
       before: f.driver,
-      after: after.get(f.address) ?? null,
+      after,
       driverOverrideBefore: f.driverOverride,
-    }));
+      phase,
+      run: runId,
+      ...(f.deviceIds ? { deviceIds: f.deviceIds } : {}),
+      ...(bootId ? { bootId } : {}),
+    });
+    const runId = randomBytes(8).toString('hex');
+    const intents = plan.journaled.map((f) => record(f, 'intent', predictedDriver(plan.predicted, f)));
+    loadModules(paths, deps.io, modules);
+    appendJournal(deps.io, journal, intents);
+    stage.intents = { journal, entries: intents };
+    const executed = execute(paths, deps.io, plan, fns);
+    const after = new Map(fns.map((f) => [f.address, currentDriver(paths, deps.io, f.address)]));
     try {
-      checkJournalPath(paths, deps.io, journal);
-      appendJournal(deps.io, journal, entries);
+      appendJournal(deps.io, journal, plan.journaled.map((f) => record(f, 'done', after.get(f.address) ?? null)));
     } catch (err) {
       const failure = err instanceof HelperError ? err : new HelperError('JOURNAL_FAILED', errnoMessage(err));
-      return rollbackAndReport(paths, deps.io, executed, fns, failure, guards);
+      return markRolledBack(deps.io, stage.intents, rollbackAndReport(paths, deps.io, executed, fns, failure, guards));
     }
     return { ok: true, changed: executed.length > 0, devices: changes(fns, (f) => after.get(f.address) ?? null), ...extras(guards, modules) };
   } catch (err) {
-    if (err instanceof RunFailure) return rollbackAndReport(err.paths, deps.io, err.touched, stage.fns, err.error, stage.guards);
+    if (err instanceof RunFailure) return markRolledBack(deps.io, stage.intents, rollbackAndReport(err.paths, deps.io, err.touched, stage.fns, err.error, stage.guards));
     if (err instanceof Refusal) {
       return {
         ok: false,
@@ -141,7 +159,76 @@ export function runCore(req: CoreRequest, deps: CoreDeps): HelperResult {
       ...extras(stage.guards, []),
       error: { code: error.code, message: error.message },
     };
+  } finally {
+    unlock();
   }
+}
+
+interface Stage {
+  fns: FunctionState[];
+  guards: HelperGuardHit[];
+  predicted?: Map<string, string | null>;
+  /** The intent records this run wrote (so a complete rollback can mark them void). */
+  intents?: { journal: string; entries: JournalEntry[] };
+}
+
+/** How long a run waits for another to finish before it answers LOCKED. */
+export const LOCK_WAIT_MS = 10_000;
+export const LOCK_REL = 'run/vfio-pilot/helper.lock';
+
+function takeLock(paths: HostPaths, io: HelperIo, waitMs: number): () => void {
+  const file = path.join(paths.rootReal, LOCK_REL);
+  try {
+    return io.lock(file, waitMs);
+  } catch (err) {
+    if (err instanceof LockBusy) throw new HelperError('LOCKED', `${err.message} (/${LOCK_REL}); nothing was done: try again once it has finished`);
+    throw new HelperError('LOCKED', `cannot take the lock /${LOCK_REL}: ${errnoMessage(err)}`);
+  }
+}
+
+/** After a complete rollback, the run's intents no longer describe the host: mark them (best effort). */
+function markRolledBack(io: HelperIo, intents: Stage['intents'], result: HelperResult): HelperResult {
+  if (!intents || result.error?.code === 'ROLLBACK_INCOMPLETE') return result;
+  try {
+    appendJournal(io, intents.journal, intents.entries.map((e) => ({ ...e, phase: 'rolled-back' as const })));
+  } catch {
+    // The intents stay: restore then finds each function already where it was and only consumes the record.
+  }
+  return result;
+}
+
+/** This boot's id (ROOT/proc/sys/kernel/random/boot_id), or null where the root has none (fixture trees). */
+function readBootId(paths: HostPaths, io: HelperIo): string | null {
+  try {
+    const id = io.readFile(path.join(paths.rootReal, 'proc/sys/kernel/random/boot_id')).trim();
+    return BOOT_ID_RE.test(id) ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Restore trusts a record only for the same card in the same boot: anything else is refused unless forced. */
+function recordMismatches(paths: HostPaths, io: HelperIo, fns: readonly FunctionState[], records: Map<string, JournalEntry>): HelperReason[] {
+  const out: HelperReason[] = [];
+  const bootId = readBootId(paths, io);
+  for (const f of fns) {
+    const r = records.get(f.address);
+    if (!r) continue;
+    if (r.deviceIds && f.deviceIds && r.deviceIds !== f.deviceIds) {
+      out.push({
+        code: 'RECORD_MISMATCH',
+        address: f.address,
+        message: `${f.address} is ${f.deviceIds} now but the journal recorded ${r.deviceIds} (another card?): its recorded driver ${r.before ?? 'none'} may not fit; --force restores anyway`,
+      });
+    } else if (r.bootId && bootId && r.bootId !== bootId) {
+      out.push({
+        code: 'RECORD_MISMATCH',
+        address: f.address,
+        message: `${f.address} was bound in an earlier boot (${r.bootId}, now ${bootId}): the journal may not describe this boot; --force restores anyway`,
+      });
+    }
+  }
+  return out;
 }
 
 /** The driver a function will have after the run: a planned null (unbind: the kernel's pick, unknown yet) stays null. */

@@ -75,6 +75,8 @@ export interface FunctionState {
   driver: string | null;
   driverOverride: string | null;
   bootVga: boolean | null;
+  /** `vendor:device:subsystem_vendor:subsystem_device` (lower-case hex), or null when unreadable: which card this is. */
+  deviceIds: string | null;
 }
 
 /** Reads one function; NOT_FOUND if it does not exist, UNSAFE_PATH if its links leave the sysfs trees. */
@@ -95,7 +97,23 @@ export function readFunction(paths: HostPaths, io: HelperIo, address: string): F
     driver: currentDriver(paths, io, address),
     driverOverride: readOverride(io, dir, address),
     bootVga: io.exists(path.join(dir, 'boot_vga')) ? readAttr(io, dir, 'boot_vga', address) === '1' : null,
+    deviceIds: readDeviceIds(io, dir),
   };
+}
+
+/** The IDs that tell one card from another at the same address; null if any is missing or malformed. */
+function readDeviceIds(io: HelperIo, dir: string): string | null {
+  const parts: string[] = [];
+  for (const name of ['vendor', 'device', 'subsystem_vendor', 'subsystem_device']) {
+    try {
+      const v = io.readFile(path.join(dir, name)).trim().replace(/^0x/, '').toLowerCase();
+      if (!/^[0-9a-f]{4}$/.test(v)) return null;
+      parts.push(v);
+    } catch {
+      return null;
+    }
+  }
+  return parts.join(':');
 }
 
 /** The driver bound now (basename of the `driver` link), checked to be a directory under sys/bus/pci/drivers. */

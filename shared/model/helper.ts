@@ -24,6 +24,10 @@ export const HELPER_ERROR_CODES = [
   'READ_FAILED',
   'ROLLBACK_INCOMPLETE',
   'INTERNAL',
+  // Added by the hardening work (issue 12): another helper run holds the cross-process lock; a restore whose
+  // journal record is of another card (vendor:device:subsystem) or an earlier boot.
+  'LOCKED',
+  'RECORD_MISMATCH',
 ] as const;
 export type HelperErrorCode = (typeof HELPER_ERROR_CODES)[number];
 

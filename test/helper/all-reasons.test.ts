@@ -77,7 +77,8 @@ describe('every refusal at once', () => {
     expect(exitCode).toBe(1);
     expect(result.reasons?.map((x) => x.code)).toEqual(['INVALID_ADDRESS', 'GROUP_INCOMPLETE', 'GUARD_BOOT_DISPLAY']);
     const text = formatRefusal('bind', result, host.root);
-    expect(text.split('\n')[0]).toMatch(/^vfio-pilot bind: refused for 3 reasons/);
+    expect(text.split('\n')[0]).toMatch(/^vfio-pilot bind: INVALID_ADDRESS: 3 reasons: \(1\)/);
+    expect(text).toContain('\nRefused for 3 reasons:\n');
     expect(text).toMatch(/\n {2}INVALID_ADDRESS {2}"0000:02:00\.8"/);
     expect(text).toMatch(/\n {2}GROUP_INCOMPLETE {2}a whole IOMMU group/);
     expect(text).toMatch(/\n {2}GUARD_BOOT_DISPLAY {2}0000:02:00\.0: card1-DP-1/);

@@ -133,6 +133,10 @@ export function helperErrorWords(code: HelperErrorCode): string {
       return 'A write failed and not everything could be put back: check the drivers below and the message.';
     case 'INTERNAL':
       return 'The helper failed unexpectedly (a bug in vfio-pilot: please report it).';
+    case 'LOCKED':
+      return 'Another vfio-pilot change (from the app, the browser or a terminal) is running: try again when it has finished.';
+    case 'RECORD_MISMATCH':
+      return 'The journal recorded another card at this address, or an earlier boot: its old driver may not fit. Check the device; the command line can restore it anyway with --force.';
     default:
       return assertNever(code);
   }
