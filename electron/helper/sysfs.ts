@@ -3,12 +3,11 @@
  * and checked to stay inside the root's sysfs (a symlink pointing elsewhere is refused, never followed).
  */
 import path from 'node:path';
-import { PCI_ADDRESS_RE, pciClass } from '../../shared/model/pci';
+import { DRIVER_NAME_RE, PCI_ADDRESS_RE, pciClass } from '../../shared/model/pci';
 import { HelperError, errnoMessage, shown } from './errors';
 import type { HelperIo } from './io';
 
-/** Kernel driver names as they appear under /sys/bus/pci/drivers: no slash, no dot-dot, bounded. */
-export const DRIVER_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_+:-]{0,63}$/;
+export { DRIVER_NAME_RE } from '../../shared/model/pci';
 
 /** Absolute paths of the places the helper reads and writes, under the root, resolved once. */
 export interface HostPaths {

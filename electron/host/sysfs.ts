@@ -115,3 +115,17 @@ export function parseCpuList(text: string): number[] {
   }
   return out;
 }
+
+/**
+ * Text read from the host made safe to keep and print: NULs and other control characters (but tab) become
+ * U+FFFD, and it is cut to `max` characters. A sysfs attribute or pci.ids line must not move a terminal's cursor.
+ */
+export function cleanText(text: string, max: number): string {
+  let out = '';
+  for (const c of text) {
+    const code = c.codePointAt(0)!;
+    out += (code < 0x20 && c !== '\t') || (code >= 0x7f && code < 0xa0) ? '\ufffd' : c;
+    if (out.length >= max) return out.slice(0, max) + '…';
+  }
+  return out;
+}
