@@ -10,9 +10,8 @@ import type { Channel, ParsedRequestOf, ReplyOf } from '../../shared/ipc/contrac
 import { fail, ok } from '../../shared/ipc/result';
 import type { Result } from '../../shared/ipc/result';
 import type { Inventory } from '../../shared/model';
-import { HostRootError, scanHost } from '../host/scan';
-import { readReadinessFacts } from '../host/readiness-facts';
-import { runChecks } from '../../shared/readiness';
+import { inThreadReader, workerReader } from './host-reader';
+import type { HostReadKind } from './host-reader';
 import { runHelperRequest } from './helper-runner';
 import type { HelperContext } from './helper-runner';
 import { watchDevices } from './device-watch';
@@ -34,6 +33,13 @@ export interface BackendOptions {
    * writes like a kernel; the e2e server passes a simulated kernel here (test/helper/fake-kernel.ts).
    */
   helperIo?: HelperContext['io'];
+  /**
+   * Read the host on a worker thread started from this file (dist/node/scan-worker.cjs): `serve` does, so one slow
+   * or endless read never blocks the server. Default: in this thread.
+   */
+  scanWorker?: string;
+  /** With scanWorker: the deadline of one read (default HOST_READ_TIMEOUT_MS). */
+  scanTimeoutMs?: number;
   /** pkexec mode, tests only: a stand-in pkexec and helper (see HelperContext.programs). */
   helperPrograms?: HelperContext['programs'];
 }
@@ -70,11 +76,6 @@ function describeChannel(channel: unknown): string {
   return JSON.stringify(channel.length > 80 ? channel.slice(0, 80) + '…' : channel);
 }
 
-/** Node's file errors carry an errno code such as ENOENT or EACCES. */
-function isFileSystemError(err: unknown): boolean {
-  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && /^E[A-Z]+$/.test((err as NodeJS.ErrnoException).code!);
-}
-
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -101,23 +102,22 @@ export function createBackend(options: BackendOptions): Backend {
   let helperQueue: Promise<unknown> = Promise.resolve();
   const watch = watchDevices(root, options.watchIntervalMs);
 
-  /** Reads the host; the reader's own failures (root unreadable) become HOST_READ_FAILED, anything else is a bug. */
-  const readHost = <T>(read: (inventory: Inventory) => T): Result<T> => {
-    try {
-      return ok(read(scanHost(pciIdsPath === undefined ? { root } : { root, pciIdsPath })));
-    } catch (err) {
-      // The reader reports per-file problems inside the inventory; what it throws is the root being unreadable
-      // (HostRootError) or a file error it did not expect. Anything else is a bug: dispatch makes it INTERNAL.
-      if (err instanceof HostRootError || isFileSystemError(err)) {
-        return fail('HOST_READ_FAILED', `could not read the host at ${root}: ${errorMessage(err)}`);
-      }
-      throw err;
-    }
+  const reader = options.scanWorker ? workerReader(options.scanWorker, root, pciIdsPath, options.scanTimeoutMs) : inThreadReader(root, pciIdsPath);
+
+  /**
+   * Reads the host; the reader's own failures (root unreadable, a file error it did not expect, a read past its
+   * deadline) become HOST_READ_FAILED. Per-file problems are inside the inventory. Anything else is a bug.
+   */
+  const readHost = async <T>(kind: HostReadKind): Promise<Result<T>> => {
+    const outcome = await reader.read(kind);
+    if (outcome.ok) return ok(outcome.value as T);
+    if (outcome.hostRead) return fail('HOST_READ_FAILED', `could not read the host at ${root}: ${outcome.message}`);
+    throw new Error(outcome.message);
   };
 
   const handlers: HandlerTable = {
-    'host.scan': async () => readHost((inventory) => inventory),
-    'host.check': async () => readHost((inventory) => runChecks(inventory, readReadinessFacts(inventory.host.root, inventory.host.kernelRelease))),
+    'host.scan': () => readHost<Inventory>('scan'),
+    'host.check': () => readHost<ReplyOf<'host.check'>>('check'),
     'helper.preview': (request) => runHelperRequest(request, helperContext, true),
     'helper.run': (request, origin) => {
       const run = helperQueue.then(async () => {
@@ -158,6 +158,9 @@ export function createBackend(options: BackendOptions): Backend {
       }
     },
     onHostChanged: (listener) => watch.subscribe(listener),
-    close: () => watch.close(),
+    close: () => {
+      watch.close();
+      reader.close();
+    },
   };
 }

@@ -18,6 +18,8 @@ export interface ServeOptions {
   signal?: AbortSignal;
   rendererDir?: string;
   onListening?: (server: RunningServer) => void;
+  /** The host reader's worker bundle (default: scan-worker.cjs beside this bundle; in-thread when absent). */
+  scanWorker?: string;
   /** Who this process is, and how it drops root (default: the process's own). */
   privileges?: { euid: number; env: NodeJS.ProcessEnv; drop: (uid: number, gid: number) => void };
 }
@@ -76,7 +78,15 @@ export async function runServe(argv: string[], io: CommandIo, options: ServeOpti
     log(`vfio-pilot serve: ${privilege.why}`);
   }
   const helperMode = helperModeFor(root);
-  const backend = createBackend({ root, ...(pciIds === undefined ? {} : { pciIdsPath: path.resolve(pciIds) }), helperMode, log });
+  // Reads run on a worker thread when the bundle has one (dist/node/scan-worker.cjs): the server stays responsive.
+  const scanWorker = options.scanWorker ?? path.join(__dirname, 'scan-worker.cjs');
+  const backend = createBackend({
+    root,
+    ...(pciIds === undefined ? {} : { pciIdsPath: path.resolve(pciIds) }),
+    helperMode,
+    log,
+    ...(existsSync(scanWorker) ? { scanWorker } : {}),
+  });
   let server: RunningServer;
   try {
     server = await startServer({ backend, rendererDir: options.rendererDir ?? defaultRendererDir(), host, port, log });
@@ -86,7 +96,7 @@ export async function runServe(argv: string[], io: CommandIo, options: ServeOpti
     return 2;
   }
   io.stdout(`vfio-pilot: serving ${server.url}\n`);
-  log(`vfio-pilot serve: root ${root}, helper ${helperMode}; press Ctrl+C to stop`);
+  log(`vfio-pilot serve: root ${root}, helper ${helperMode}, host reads ${existsSync(scanWorker) ? 'on a worker thread' : 'in the main thread'}; press Ctrl+C to stop`);
   options.onListening?.(server);
 
   // Repeated signals (Ctrl+C reaches both `npm start` and this process) are ignored until we have closed.

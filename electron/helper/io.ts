@@ -4,9 +4,10 @@
  * The real implementation below is plain synchronous fs calls under the root: nothing here decides anything.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, constants, existsSync, fsyncSync, ftruncateSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, fsyncSync, ftruncateSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { execaSync } from 'execa';
+import { MAX_FILE_BYTES, readRegularFile } from '../host/sysfs';
 
 export interface HelperIo {
   readFile(file: string): string;
@@ -39,10 +40,12 @@ const MODPROBE_PATHS = ['/usr/sbin/modprobe', '/sbin/modprobe', '/usr/bin/modpro
 export function createRealIo(root: string): HelperIo {
   const modprobe = () => MODPROBE_PATHS.find((p) => existsSync(p));
   return {
-    readFile: (file) => readFileSync(file, 'utf8'),
+    // Never blocks (a FIFO planted in place of an attribute), never reads without bound.
+    readFile: (file) => readRegularFile(file, MAX_FILE_BYTES * 2).toString('utf8'),
     writeAttr: (file, value) => {
-      const fd = openSync(file, constants.O_WRONLY | constants.O_TRUNC | constants.O_NOFOLLOW);
+      const fd = openSync(file, constants.O_WRONLY | constants.O_TRUNC | constants.O_NOFOLLOW | constants.O_NONBLOCK);
       try {
+        if (!fstatSync(fd).isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: 'ENOTREG' });
         const buf = Buffer.from(value, 'utf8');
         const n = writeSync(fd, buf, 0, buf.length);
         if (n !== buf.length) throw new Error(`short write (${n} of ${buf.length} bytes)`);

@@ -34,10 +34,15 @@ function relativeTo(root: string, dir: string): string {
   return dir.startsWith(prefix) ? dir.slice(prefix.length) : path.relative(root, dir);
 }
 
+/** A name from pci.ids as the app shows it: no control characters, at most 120 characters. */
+function printable(name: string | null | undefined): string | null {
+  return name == null ? null : cleanText(name, 120);
+}
+
 /** One device directory → PciDevice. `dir` is the real device directory (links resolved). */
 export function readPciDevice(address: string, dir: string, opts: PciReadOptions): { device: PciDevice; dynamic: DynamicAttrs } {
   const errors: DeviceReadError[] = [];
-  const report = (file: string, message: string) => errors.push({ file, message });
+  const report = (file: string, message: string) => errors.push({ file, message: cleanText(message, 300) });
   const entries = new Set<string>();
   const listing = listDir(dir);
   if (listing.kind === 'value') for (const e of listing.value) entries.add(e);
@@ -138,11 +143,11 @@ export function readPciDevice(address: string, dir: string, opts: PciReadOptions
     subsystemDeviceId,
     classCode,
     revision,
-    vendorName: names?.vendorName ?? null,
-    deviceName: names?.deviceName ?? null,
-    subsystemVendorName: names?.subsystemVendorName ?? null,
-    subsystemName: names?.subsystemName ?? null,
-    className: names?.className ?? null,
+    vendorName: printable(names?.vendorName),
+    deviceName: printable(names?.deviceName),
+    subsystemVendorName: printable(names?.subsystemVendorName),
+    subsystemName: printable(names?.subsystemName),
+    className: printable(names?.className),
     driver: null,
     driverOverride: null,
     iommuGroup,
