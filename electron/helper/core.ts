@@ -51,6 +51,8 @@ export interface CoreDeps {
   now?: () => Date;
   /** How long to wait for another run's lock (default LOCK_WAIT_MS). */
   lockWaitMs?: number;
+  /** The effective uid (default the process's): as root, only root-owned trees are changed. */
+  euid?: number;
 }
 
 type WriteStep = { kind: 'write'; step: 'driver_override' | 'unbind' | 'drivers_probe'; address: string; file: string; value: string };
@@ -71,6 +73,11 @@ export function runCore(req: CoreRequest, deps: CoreDeps): HelperResult {
   let unlock = () => {};
   try {
     const paths = hostPaths(deps.root, deps.io);
+    // As root, a tree someone else can change is refused: they could swap a directory for a symlink between our
+    // check and our write (issue 12). Every write re-checks its own directory chain as well (checkedWrite).
+    const asRoot = (deps.euid ?? process.geteuid?.() ?? -1) === 0;
+    if (!req.dryRun && asRoot) checkRootOwned(deps.io, paths.rootReal, `the root ${paths.rootReal}`);
+    paths.rootOwnedWrites = !req.dryRun && asRoot;
     // One run at a time across processes (the app, serve and the CLI), from the first read to the last write.
     if (!req.dryRun) unlock = takeLock(paths, deps.io, deps.lockWaitMs ?? LOCK_WAIT_MS);
     const { fns, missing, reasons } = resolveFunctions(paths, deps.io, req);
@@ -172,12 +179,39 @@ interface Stage {
   intents?: { journal: string; entries: JournalEntry[] };
 }
 
+/**
+ * Every directory from `/` down to `dir` must be owned by root and writable by nobody else (a sticky directory
+ * such as /tmp excepted: others cannot replace root's entries in it); `dir` itself is never a symlink here.
+ * The rule install-helper.sh applies to node. UNSAFE_PATH otherwise.
+ */
+function checkRootOwned(io: HelperIo, dir: string, what: string): void {
+  const parts = dir.split('/').filter(Boolean);
+  for (let i = 0; i <= parts.length; i++) {
+    const p = '/' + parts.slice(0, i).join('/');
+    let st: ReturnType<HelperIo['owner']>;
+    try {
+      st = io.owner(p);
+    } catch (err) {
+      throw new HelperError('UNSAFE_PATH', `${what}: cannot check ${p}: ${errnoMessage(err)}`);
+    }
+    const sticky = (st.mode & 0o1000) !== 0;
+    if (st.isSymlink) throw new HelperError('UNSAFE_PATH', `${what}: ${p} is a symbolic link`);
+    if (st.uid !== 0) throw new HelperError('UNSAFE_PATH', `${what}: ${p} is owned by uid ${st.uid}, not root: as root, vfio-pilot changes only a tree that only root can change`);
+    if ((st.mode & 0o022) !== 0 && !sticky) throw new HelperError('UNSAFE_PATH', `${what}: ${p} is writable by group or others (mode ${(st.mode & 0o7777).toString(8)}): as root, vfio-pilot changes only a tree that only root can change`);
+  }
+}
+
 /** How long a run waits for another to finish before it answers LOCKED. */
 export const LOCK_WAIT_MS = 10_000;
 export const LOCK_REL = 'run/vfio-pilot/helper.lock';
 
 function takeLock(paths: HostPaths, io: HelperIo, waitMs: number): () => void {
   const file = path.join(paths.rootReal, LOCK_REL);
+  if (paths.rootOwnedWrites) {
+    let dir = path.dirname(file);
+    while (!io.exists(dir) && dir !== paths.rootReal) dir = path.dirname(dir);
+    checkRootOwned(io, dir, `the lock directory ${hostView(paths, dir)}`);
+  }
   try {
     return io.lock(file, waitMs);
   } catch (err) {
@@ -442,6 +476,7 @@ export function checkedWrite(paths: HostPaths, io: HelperIo, fns: readonly Funct
   };
   if (!isInside(target, paths.sysDevices) && !isInside(target, paths.busPci)) refuse('outside sys/devices and sys/bus/pci');
   if (io.isSymlink(target)) refuse('it is a symbolic link');
+  if (paths.rootOwnedWrites) checkRootOwned(io, dir, hostView(paths, dir));
   if (base === 'driver_override') {
     if (!fns.some((f) => f.dir === dir)) refuse('not a function of this run');
     if (value !== '\n' && !DRIVER_NAME_RE.test(value)) refuse(`bad value ${shown(value)}`);
@@ -467,6 +502,7 @@ function checkJournalPath(paths: HostPaths, io: HelperIo, journal: string): void
   const real = io.realpath(p);
   const expected = path.join(paths.rootReal, path.relative(paths.rootReal, p));
   if (real !== expected) throw new HelperError('UNSAFE_PATH', `the journal directory ${hostView(paths, p)} resolves to ${real}`);
+  if (paths.rootOwnedWrites) checkRootOwned(io, real, `the journal directory ${hostView(paths, p)}`);
 }
 
 function loadModules(paths: HostPaths, io: HelperIo, modules: readonly string[]): void {

@@ -19,6 +19,8 @@ export interface HelperIo {
   /** True if the path itself is a symbolic link (not followed). */
   isSymlink(file: string): boolean;
   list(dir: string): string[];
+  /** lstat's owner and mode bits (no link followed): the root-owned-chain check. */
+  owner(file: string): { uid: number; mode: number; isSymlink: boolean };
   realpath(file: string): string;
   /** Appends to the journal: creates the directory 0700 and the file 0600, refuses symlinks, fsyncs. */
   appendDurable(file: string, text: string): void;
@@ -63,6 +65,10 @@ export function createRealIo(root: string): HelperIo {
       }
     },
     list: (dir) => readdirSync(dir),
+    owner: (file) => {
+      const st = lstatSync(file);
+      return { uid: st.uid, mode: st.mode, isSymlink: st.isSymbolicLink() };
+    },
     realpath: (file) => realpathSync(file),
     appendDurable: (file, text) => appendDurable(file, text),
     lock: (file, waitMs) => lockFile(file, waitMs),

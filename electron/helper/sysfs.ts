@@ -19,6 +19,8 @@ export interface HostPaths {
   busPci: string;
   drivers: string;
   iommuGroups: string;
+  /** Set by the core when running as root for real: every write first checks its directory chain is root-only. */
+  rootOwnedWrites?: boolean;
 }
 
 export function hostPaths(root: string, io: HelperIo): HostPaths {

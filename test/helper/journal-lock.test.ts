@@ -99,9 +99,14 @@ describe('one run at a time across processes', () => {
     mkdirSync(elsewhere);
     mkdirSync(path.join(host.root, 'run'), { recursive: true });
     symlinkSync(elsewhere, path.join(host.root, 'run/vfio-pilot'));
-    const r = runCore(req('bind-vfio'), { root: host.root, io: host.kernel.io, uid: 1000 });
+    // As a user on a fixture: the lock refuses the symlinked directory.
+    const r = runCore(req('bind-vfio'), { root: host.root, io: host.kernel.io, uid: 1000, euid: 1000 });
     expect(r.error?.code).toBe('LOCKED');
     expect(r.error?.message).toMatch(/not a plain directory/);
+    // As root, the root-only chain check refuses it first.
+    const asRoot = runCore(req('bind-vfio'), { root: host.root, io: host.kernel.io, uid: 1000, euid: 0 });
+    expect(asRoot.error?.code).toBe('UNSAFE_PATH');
+    expect(asRoot.error?.message).toMatch(/run\/vfio-pilot is a symbolic link/);
     expect(host.kernel.writes).toEqual([]);
   });
 });
