@@ -17,6 +17,8 @@ mkdirSync(dist, { recursive: true });
 const nodeBundles = [
   { in: 'electron/cli/main.ts', out: 'node/cli.cjs' },
   { in: 'electron/helper/cli.ts', out: 'node/vfio-pilot-helper.cjs' },
+  // `serve` reads the host on a worker thread (issue 12): its entry is its own bundle.
+  { in: 'electron/backend/scan-worker.ts', out: 'node/scan-worker.cjs' },
   { in: 'electron/main/main.ts', out: 'electron/main.cjs' },
   { in: 'electron/preload/preload.ts', out: 'electron/preload.cjs' },
   // Writes a fixture host tree (test/fixtures) for demos, e2e and the benchmark: `npm run fixture -- NAME DIR`.

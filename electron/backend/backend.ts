@@ -10,9 +10,6 @@ import type { Channel, ParsedRequestOf, ReplyOf } from '../../shared/ipc/contrac
 import { fail, ok } from '../../shared/ipc/result';
 import type { Result } from '../../shared/ipc/result';
 import type { Inventory } from '../../shared/model';
-import { HostRootError, scanHost } from '../host/scan';
-import { readReadinessFacts } from '../host/readiness-facts';
-import { runChecks } from '../../shared/readiness';
 import { helperStatus, installHelper } from './helper-install';
 import type { HelperInstallOptions } from './helper-install';
 import { runHelperRequest } from './helper-runner';
@@ -24,6 +21,9 @@ import { analyseDomain } from '../../shared/domain';
 import { isLocalUri } from '../../shared/vms/uri';
 import type { VmsBackendOptions } from './vms-handlers';
 import { createBootHandlers } from './boot-handlers';
+import { inThreadReader, workerReader } from './host-reader';
+import type { HostReadKind } from './host-reader';
+import { isRealHost } from '../host/real-host';
 
 export interface BackendOptions {
   /** Root directory the backend reads (`/` on a real host, a fixture tree in tests and demos). */
@@ -45,9 +45,18 @@ export interface BackendOptions {
   helperInstall?: HelperInstallOptions;
   /** libvirt: the virsh program, the define history folder, the timeout (tests point these elsewhere). */
   vms?: VmsBackendOptions;
+  /**
+   * Read the host on a worker thread started from this file (dist/node/scan-worker.cjs): `serve` does, so one slow
+   * or endless read never blocks the server. Default: in this thread.
+   */
+  scanWorker?: string;
+  /** With scanWorker: the deadline of one read (default HOST_READ_TIMEOUT_MS). */
+  scanTimeoutMs?: number;
+  /** pkexec mode, tests only: a stand-in pkexec and helper (see HelperContext.programs). */
+  helperPrograms?: HelperContext['programs'];
 }
 
-/** Who sent a request, for log lines only: the checks that matter happen before `dispatch`. */
+/** Who sent a request: for log lines, and `web` runs the helper under its own polkit action (auth_admin, no keep). */
 export type RequestOrigin = 'electron' | 'web' | 'test';
 
 export interface Backend {
@@ -59,7 +68,7 @@ export interface Backend {
   close(): void;
 }
 
-type Handler<C extends Channel> = (request: ParsedRequestOf<C>) => Promise<Result<ReplyOf<C>>>;
+type Handler<C extends Channel> = (request: ParsedRequestOf<C>, origin: RequestOrigin) => Promise<Result<ReplyOf<C>>>;
 /** A mapped type over the contract: a channel without a handler fails to compile. */
 type HandlerTable = { [C in Channel]: Handler<C> };
 
@@ -79,18 +88,16 @@ function describeChannel(channel: unknown): string {
   return JSON.stringify(channel.length > 80 ? channel.slice(0, 80) + '…' : channel);
 }
 
-/** Node's file errors carry an errno code such as ENOENT or EACCES. */
-function isFileSystemError(err: unknown): boolean {
-  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && /^E[A-Z]+$/.test((err as NodeJS.ErrnoException).code!);
-}
-
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** pkexec on the real host; the helper core in-process on a fixture root. As root, the helper runner decides. */
+/**
+ * pkexec on the real host; the helper core in-process on a fixture root only. "The real host" includes `/` by
+ * another path, a bind mount of it and any tree with a live sysfs (electron/host/real-host.ts).
+ */
 export function helperModeFor(root: string): HelperContext['mode'] {
-  return path.resolve(root) === '/' ? 'pkexec' : 'in-process';
+  return path.resolve(root) === '/' || isRealHost(root) ? 'pkexec' : 'in-process';
 }
 
 /** Builds the backend for one root. The Electron main process and `vfio-pilot serve` each make one. */
@@ -106,35 +113,36 @@ export function createBackend(options: BackendOptions): Backend {
     mode: helperMode,
     ...(options.helperIo ? { io: options.helperIo } : {}),
     ...(options.helperInstall ? { install: options.helperInstall } : {}),
+    ...(options.helperPrograms ? { programs: options.helperPrograms } : {}),
   };
 
-  /** Reads the host; the reader's own failures (root unreadable) become HOST_READ_FAILED, anything else is a bug. */
-  const readHost = <T>(read: (inventory: Inventory) => T): Result<T> => {
-    try {
-      return ok(read(scanHost(pciIdsPath === undefined ? { root } : { root, pciIdsPath })));
-    } catch (err) {
-      // The reader reports per-file problems inside the inventory; what it throws is the root being unreadable
-      // (HostRootError) or a file error it did not expect. Anything else is a bug: dispatch makes it INTERNAL.
-      if (err instanceof HostRootError || isFileSystemError(err)) {
-        return fail('HOST_READ_FAILED', `could not read the host at ${root}: ${errorMessage(err)}`);
-      }
-      throw err;
-    }
+  const reader = options.scanWorker ? workerReader(options.scanWorker, root, pciIdsPath, options.scanTimeoutMs) : inThreadReader(root, pciIdsPath);
+
+  /**
+   * Reads the host; the reader's own failures (root unreadable, a file error it did not expect, a read past its
+   * deadline) become HOST_READ_FAILED. Per-file problems are inside the inventory. Anything else is a bug.
+   */
+  const readHost = async <T>(kind: HostReadKind): Promise<Result<T>> => {
+    const outcome = await reader.read(kind);
+    if (outcome.ok) return ok(outcome.value as T);
+    if (outcome.hostRead) return fail('HOST_READ_FAILED', `could not read the host at ${root}: ${outcome.message}`);
+    throw new Error(outcome.message);
   };
 
-  const vms = createVmsHandlers(options.vms, (xml, connect) => {
+  const vms = createVmsHandlers(options.vms, async (xml, connect) => {
     if (!isLocalUri(connect)) return [];
-    const host = readHost((inventory) => analyseDomain(xml, inventory));
-    return host.ok ? host.value : [];
+    const host = await readHost<Inventory>('scan');
+    return host.ok ? analyseDomain(xml, host.value) : [];
   });
   const handlers: HandlerTable = {
-    'host.scan': async () => readHost((inventory) => inventory),
-    'host.check': async () => readHost((inventory) => runChecks(inventory, readReadinessFacts(inventory.host.root, inventory.host.kernelRelease))),
+    'host.scan': () => readHost<Inventory>('scan'),
+    'host.check': () => readHost<ReplyOf<'host.check'>>('check'),
     'helper.preview': (request) => runHelperRequest(request, helperContext, true),
-    'helper.run': (request) => {
+    'helper.run': (request, origin) => {
       const run = helperQueue.then(async () => {
         try {
-          return await runHelperRequest(request, helperContext, false);
+          // The web mode has its own polkit action (a password every time): a token is not a credential.
+          return await runHelperRequest(request, helperContext, false, origin === 'web' ? 'web' : 'app');
         } finally {
           // Even a refused or failed run may have changed a driver before it stopped: let every view re-read.
           await watch.notify();
@@ -156,7 +164,7 @@ export function createBackend(options: BackendOptions): Backend {
     ...createBootHandlers(root, pciIdsPath, () => watch.notify()),
   };
 
-  async function run<C extends Channel>(channel: C, payload: unknown): Promise<Result<unknown>> {
+  async function run<C extends Channel>(channel: C, payload: unknown, origin: RequestOrigin): Promise<Result<unknown>> {
     const schema: z.ZodType = contract[channel].request;
     const parsed = schema.safeParse(payload);
     if (!parsed.success) {
@@ -164,7 +172,7 @@ export function createBackend(options: BackendOptions): Backend {
     }
     // TypeScript loses the schema/handler pairing when indexing by a generic key; the table type keeps it.
     const handler = handlers[channel] as Handler<C>;
-    return handler(parsed.data as ParsedRequestOf<C>);
+    return handler(parsed.data as ParsedRequestOf<C>, origin);
   }
 
   return {
@@ -175,13 +183,16 @@ export function createBackend(options: BackendOptions): Backend {
       // Installing a root-owned program is for the desktop app's own window, never a browser holding a token.
       if (channel === 'helper.install' && origin === 'web') return fail('FORBIDDEN', 'the helper is installed from the desktop app, not the web mode');
       try {
-        return await run(channel, payload);
+        return await run(channel, payload, origin);
       } catch (err) {
         log(`vfio-pilot: ${channel} from ${origin} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
         return fail('INTERNAL', `${channel} failed unexpectedly: ${errorMessage(err)}`);
       }
     },
     onHostChanged: (listener) => watch.subscribe(listener),
-    close: () => watch.close(),
+    close: () => {
+      watch.close();
+      reader.close();
+    },
   };
 }

@@ -9,7 +9,8 @@
  *   - preview (dry run)       ok(HelperResult) even when the helper would refuse: the dialog needs the functions,
  *                             their drivers, the guards and the error together; `value.ok === false` is the refusal
  *   - pkexec exit 126         fail('CANCELLED', 'authentication dismissed');  127: fail('NOT_AUTHORISED', ...)
- * A dry run never needs privilege: it runs the core in-process, also on `/`.
+ * A dry run never needs privilege: it runs the core in-process, also on `/`. A change on `/` always goes through
+ * pkexec (also when this process is root); the in-process core changes fixture roots only.
  */
 import { existsSync } from 'node:fs';
 import { execa } from 'execa';
@@ -20,6 +21,7 @@ import { fail, ok } from '../../shared/ipc/result';
 import type { HelperResult } from '../../shared/model';
 import { HELPER_ERROR_CODES } from '../../shared/model/helper';
 import { runCore } from '../helper/core';
+import type { HelperOrigin } from '../helper/core';
 import { EXIT, exitCodeFor } from '../helper/errors';
 import type { HelperIo } from '../helper/io';
 import { INSTALLED } from '../helper/install-settings';
@@ -40,6 +42,8 @@ export interface HelperContext {
   io?: HelperIo;
   /** How the app was installed, for the words of a refusal of the installed helper (default: a checkout). */
   install?: HelperInstallOptions;
+  /** pkexec mode only, for tests: a stand-in pkexec and helper path (default: the installed ones). */
+  programs?: { pkexec: string; helper: string };
 }
 
 /** The installed launcher (root-owned, see build-resources/install-helper.sh) that the polkit action pins. */
@@ -62,10 +66,12 @@ export async function runHelperRequest(
   request: ParsedRequestOf<'helper.run'>,
   ctx: HelperContext,
   dryRun: boolean,
+  origin: HelperOrigin = 'app',
 ): Promise<Result<HelperResult>> {
   try {
-    const isRoot = process.geteuid?.() === 0;
-    if (dryRun || ctx.mode === 'in-process' || isRoot) {
+    // On the real root a change always crosses through pkexec, even when this process is root: the polkit action
+    // (picked by origin) decides who may, never the process that happens to hold the request (issue 12).
+    if (dryRun || ctx.mode === 'in-process') {
       const io = ctx.mode === 'in-process' && ctx.io ? ctx.io : createRealIo(ctx.root);
       const result = runCore(
         { verb: request.verb, addresses: request.addresses, withGroup: request.withGroup, force: request.force, dryRun },
@@ -73,10 +79,13 @@ export async function runHelperRequest(
       );
       return toResult(result, dryRun);
     }
-    // The installed helper is what pkexec runs: it must be there, root-owned, and speak this build's protocol.
-    const status = await helperStatus(ctx.install ?? { packaging: 'source', resourcesDir: null });
-    if (status.state !== 'ok') return fail('HELPER_FAILED', status.message, status.state);
-    return await runThroughPkexec(request);
+    // The installed helper is what pkexec runs: it must be there, root-owned, and speak this build's protocol
+    // (a test's stand-in helper, ctx.programs, is not an installed one).
+    if (!ctx.programs) {
+      const status = await helperStatus(ctx.install ?? { packaging: 'source', resourcesDir: null });
+      if (status.state !== 'ok') return fail('HELPER_FAILED', status.message, status.state);
+    }
+    return await runThroughPkexec(request, ctx.programs, origin);
   } catch (err) {
     return fail('INTERNAL', `running the helper: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -86,13 +95,15 @@ export async function runHelperRequest(
 export async function runThroughPkexec(
   request: ParsedRequestOf<'helper.run'>,
   programs: { pkexec: string; helper: string } = { pkexec: PKEXEC, helper: INSTALLED_HELPER },
+  origin: HelperOrigin = 'app',
 ): Promise<Result<HelperResult>> {
   if (!existsSync(programs.pkexec)) return fail('HELPER_FAILED', 'pkexec is not installed (Debian/Ubuntu: apt install pkexec; Fedora: polkit)');
   if (!existsSync(programs.helper)) {
     return fail('HELPER_FAILED', `the helper is not installed at ${programs.helper}: run build-resources/install-helper.sh as root`);
   }
   // Argument array, no shell; pkexec itself resets the environment and checks the polkit action for this path.
-  const child = await execa(programs.pkexec, [programs.helper, ...helperArgv(request, false)], {
+  // The origin goes first: pkexec matches it as exec.argv1 to pick the polkit action (web: auth_admin, no keep).
+  const child = await execa(programs.pkexec, [programs.helper, `--${origin}`, ...helperArgv(request, false)], {
     reject: false,
     stdin: 'ignore',
     timeout: 5 * 60_000,
@@ -122,6 +133,7 @@ const helperResultSchema = z.object({
     .optional(),
   modules: z.array(z.string()).optional(),
   error: z.object({ code: z.enum(HELPER_ERROR_CODES), message: z.string() }).optional(),
+  reasons: z.array(z.object({ code: z.enum(HELPER_ERROR_CODES), address: z.string().optional(), message: z.string() })).optional(),
 });
 
 /** The helper's one JSON line (the last non-empty stdout line), checked against the HelperResult shape; null if not. */

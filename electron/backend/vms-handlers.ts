@@ -25,7 +25,7 @@ function toResult<T, R>(r: VmResult<T>, map: (value: T) => R): Result<R> {
 }
 
 /** The analysis of a domain XML against the host the backend reads ([] when it cannot say: a remote URI). */
-export type AnalyseForConnect = (xml: string, connect: string) => DomainFinding[];
+export type AnalyseForConnect = (xml: string, connect: string) => DomainFinding[] | Promise<DomainFinding[]>;
 
 export function createVmsHandlers(options: VmsBackendOptions = {}, analyse: AnalyseForConnect = () => []) {
   const base = (connect: string) => ({ connect, ...options });
@@ -42,7 +42,7 @@ export function createVmsHandlers(options: VmsBackendOptions = {}, analyse: Anal
     'vms.define': (r: ParsedRequestOf<'vms.define'>): Promise<Result<ReplyOf<'vms.define'>>> =>
       oneAtATime(async () => {
         // The same analysis the editor ran as the user typed, once more on the text being defined.
-        const findings = analyse(r.xml, r.connect);
+        const findings = await analyse(r.xml, r.connect);
         return toResult(await defineDomain(base(r.connect), r.xml, r.expect === undefined ? {} : { expect: r.expect }), (v) => ({ ...v, findings }));
       }),
     'vms.history': async (r: ParsedRequestOf<'vms.history'>): Promise<Result<ReplyOf<'vms.history'>>> =>

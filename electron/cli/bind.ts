@@ -83,11 +83,15 @@ export function formatResult(verb: HelperVerb, r: HelperResult, dryRun: boolean,
 
 export function formatRefusal(command: string, r: HelperResult, root: string): string {
   const code = r.error?.code ?? 'INTERNAL';
-  const lines = [`vfio-pilot ${command}: ${code}: ${r.error?.message ?? ''}${root === '/' ? '' : ` (root ${root})`}`];
+  const where = root === '/' ? '' : ` (root ${root})`;
+  const reasons = r.reasons ?? [];
+  // Every reason on its own line, so the user fixes them all in one go (issue 12).
+  const lines = [`vfio-pilot ${command}: ${code}: ${r.error?.message ?? ''}${where}`];
+  if (reasons.length > 1) lines.push(`Refused for ${reasons.length} reasons:`, ...reasons.map((x) => `  ${x.code}  ${x.message}`));
   if (r.devices.length) {
     lines.push('Functions:');
     for (const d of r.devices) lines.push(`  ${d.address}  ${d.before ?? '(no driver)'}`);
   }
-  for (const g of r.guards ?? []) lines.push(`  ${g.code}  ${g.address}: ${g.evidence}`);
+  if (reasons.length <= 1) for (const g of r.guards ?? []) lines.push(`  ${g.code}  ${g.address}: ${g.evidence}`);
   return lines.join('\n') + '\n';
 }

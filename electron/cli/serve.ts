@@ -9,6 +9,7 @@ import { HostRootError, checkRoot } from '../host/scan';
 import { isLoopbackHost, startServer } from '../server/server';
 import type { RunningServer } from '../server/server';
 import { UsageError, parseArgs } from './args';
+import { dropPrivileges, servePrivilege } from './serve-privilege';
 import type { CommandIo } from './main';
 
 /** Test hooks; the command line never sets these. */
@@ -17,6 +18,10 @@ export interface ServeOptions {
   signal?: AbortSignal;
   rendererDir?: string;
   onListening?: (server: RunningServer) => void;
+  /** The host reader's worker bundle (default: scan-worker.cjs beside this bundle; in-thread when absent). */
+  scanWorker?: string;
+  /** Who this process is, and how it drops root (default: the process's own). */
+  privileges?: { euid: number; env: NodeJS.ProcessEnv; drop: (uid: number, gid: number) => void };
 }
 
 /** dist/renderer, whether this runs from the bundle (dist/node/cli.cjs) or from source (electron/cli). */
@@ -57,8 +62,31 @@ export async function runServe(argv: string[], io: CommandIo, options: ServeOpti
   }
 
   const log = (line: string) => io.stderr(line + '\n');
+  const who = options.privileges ?? { euid: process.geteuid?.() ?? -1, env: process.env, drop: (uid: number, gid: number) => dropPrivileges(uid, gid) };
+  const privilege = servePrivilege(root, who.euid, who.env);
+  if (privilege.kind === 'refuse') {
+    io.stderr(`vfio-pilot serve: ${privilege.message}\n`);
+    return 2;
+  }
+  if (privilege.kind === 'drop') {
+    try {
+      who.drop(privilege.uid, privilege.gid);
+    } catch (err) {
+      io.stderr(`vfio-pilot serve: refusing to serve as root: could not drop to uid ${privilege.uid}: ${err instanceof Error ? err.message : String(err)}\n`);
+      return 2;
+    }
+    log(`vfio-pilot serve: ${privilege.why}`);
+  }
   const helperMode = helperModeFor(root);
-  const backend = createBackend({ root, ...(pciIds === undefined ? {} : { pciIdsPath: path.resolve(pciIds) }), helperMode, log });
+  // Reads run on a worker thread when the bundle has one (dist/node/scan-worker.cjs): the server stays responsive.
+  const scanWorker = options.scanWorker ?? path.join(__dirname, 'scan-worker.cjs');
+  const backend = createBackend({
+    root,
+    ...(pciIds === undefined ? {} : { pciIdsPath: path.resolve(pciIds) }),
+    helperMode,
+    log,
+    ...(existsSync(scanWorker) ? { scanWorker } : {}),
+  });
   let server: RunningServer;
   try {
     server = await startServer({ backend, rendererDir: options.rendererDir ?? defaultRendererDir(), host, port, log });
@@ -68,7 +96,7 @@ export async function runServe(argv: string[], io: CommandIo, options: ServeOpti
     return 2;
   }
   io.stdout(`vfio-pilot: serving ${server.url}\n`);
-  log(`vfio-pilot serve: root ${root}, helper ${helperMode}; press Ctrl+C to stop`);
+  log(`vfio-pilot serve: root ${root}, helper ${helperMode}, host reads ${existsSync(scanWorker) ? 'on a worker thread' : 'in the main thread'}; press Ctrl+C to stop`);
   options.onListening?.(server);
 
   // Repeated signals (Ctrl+C reaches both `npm start` and this process) are ignored until we have closed.

@@ -3,8 +3,9 @@
  * and the only code of vfio-pilot that writes to the host. It always works on root `/`.
  *
  * ARGV GRAMMAR (a fixed, closed set; anything else is USAGE, exit 2):
- *   vfio-pilot-helper [--force] [--with-group] [--dry-run] (bind-vfio|unbind|restore) ADDR...
+ *   vfio-pilot-helper [--app|--web] [--force] [--with-group] [--dry-run] (bind-vfio|unbind|restore) ADDR...
  *   vfio-pilot-helper --protocol     prints the protocol version (build-resources/helper-install.json), exit 0
+ *   - `--app` / `--web` (who asked: pkexec matches it as argv1 to pick the polkit action) only as the first argument;
  *   - options come before the verb, each at most once, no `--opt=value`, no `--`;
  *   - after the verb only PCI addresses (1 to 64): `^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$`
  *     (a non-matching one is INVALID_ADDRESS, exit 1); repeated addresses count once.
@@ -24,20 +25,21 @@
  * EXIT CODES:
  *   0  done (or nothing to do)
  *   1  refused by validation or a guard (INVALID_ADDRESS NOT_FOUND BRIDGE GROUP_INCOMPLETE NO_IOMMU_GROUP
- *      GUARD_BOOT_DISPLAY GUARD_ROOT_DISK GUARD_DEFAULT_ROUTE NOT_RECORDED UNSAFE_PATH); nothing written
+ *      GUARD_BOOT_DISPLAY GUARD_ROOT_DISK GUARD_DEFAULT_ROUTE NOT_RECORDED UNSAFE_PATH RECORD_MISMATCH); nothing written
  *   2  USAGE: argv outside the grammar; nothing written
  *   3  WRITE_FAILED / JOURNAL_FAILED: a step failed; everything this run did was rolled back
  *   4  ROLLBACK_INCOMPLETE: a step failed and the rollback did not finish; the message says what is left where
- *   5  NOT_ROOT / MODULE_LOAD_FAILED / READ_FAILED: the environment; nothing written
+ *   5  NOT_ROOT / MODULE_LOAD_FAILED / READ_FAILED / LOCKED: the environment; nothing written
  *  70  INTERNAL: a bug
  *
- * Journal: /var/lib/vfio-pilot/journal.jsonl (who: PKEXEC_UID; when; before/after), used by `restore`.
+ * Journal: /var/lib/vfio-pilot/journal.jsonl (who: PKEXEC_UID; when; before/after; intent before the first write,
+ * done after), used by `restore`. Lock: flock on /run/vfio-pilot/helper.lock for the whole run (not for --dry-run).
  */
 import { HELPER_ERROR_CODES } from '../../shared/model/helper';
 import type { HelperErrorCode, HelperResult, HelperVerb } from '../../shared/model/helper';
 import { bootMain, isBootVerb } from './boot-cli';
 import { runCore } from './core';
-import type { CoreRequest } from './core';
+import type { CoreRequest, HelperOrigin } from './core';
 import { EXIT, HelperError, exitCodeFor, shown } from './errors';
 import type { HelperIo } from './io';
 import { HELPER_PROTOCOL } from './install-settings';
@@ -45,17 +47,30 @@ import { createRealIo } from './io';
 
 const VERBS: readonly HelperVerb[] = ['bind-vfio', 'unbind', 'restore'];
 const FLAGS = { '--force': 'force', '--with-group': 'withGroup', '--dry-run': 'dryRun' } as const;
-/** Verb + flags + 64 addresses; anything longer is not a request we make. */
-const MAX_ARGS = 1 + Object.keys(FLAGS).length + 64;
+/**
+ * Who started the run, as argv[1]: pkexec picks the polkit action by it (org.freedesktop.policykit.exec.argv1),
+ * so a run started from the web mode gets `org.vfio-pilot.helper.web` (auth_admin, a password every time) and
+ * the desktop app and terminal get `org.vfio-pilot.helper` (auth_admin_keep). Recorded in the journal.
+ */
+const ORIGINS = { '--app': 'app', '--web': 'web' } as const;
+/** Origin + verb + flags + 64 addresses; anything longer is not a request we make. */
+const MAX_ARGS = 2 + Object.keys(FLAGS).length + 64;
 
 /** Parses the helper's argv (without `node` and the script). Throws HelperError USAGE outside the grammar. */
 export function parseHelperArgv(argv: readonly string[]): CoreRequest {
   if (argv.length > MAX_ARGS) throw new HelperError('USAGE', `too many arguments (${argv.length})`);
   const opts = { force: false, withGroup: false, dryRun: false };
+  let origin: HelperOrigin | undefined;
   let i = 0;
   for (; i < argv.length; i++) {
     const arg = argv[i]!;
     if (!arg.startsWith('-')) break;
+    if (Object.prototype.hasOwnProperty.call(ORIGINS, arg)) {
+      // Only as argv[1]: anywhere else polkit would not have seen it, so it must not be believed.
+      if (i !== 0) throw new HelperError('USAGE', `${arg} must be the first argument (polkit picks its action by it)`);
+      origin = ORIGINS[arg as keyof typeof ORIGINS];
+      continue;
+    }
     const key = Object.prototype.hasOwnProperty.call(FLAGS, arg) ? FLAGS[arg as keyof typeof FLAGS] : undefined;
     if (key === undefined) throw new HelperError('USAGE', `unknown option ${shown(arg)}`);
     if (opts[key]) throw new HelperError('USAGE', `${arg} given twice`);
@@ -68,7 +83,7 @@ export function parseHelperArgv(argv: readonly string[]): CoreRequest {
   if (addresses.length === 0) throw new HelperError('USAGE', `${verb} needs at least one PCI address`);
   const option = addresses.find((a) => a.startsWith('-'));
   if (option !== undefined) throw new HelperError('USAGE', `${shown(option)} after the verb: options go before it`);
-  return { verb: verb as HelperVerb, addresses, ...opts };
+  return { verb: verb as HelperVerb, addresses, ...opts, ...(origin ? { origin } : {}) };
 }
 
 export interface HelperCliEnv {

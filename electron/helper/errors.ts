@@ -18,7 +18,8 @@ export class HelperError extends Error {
  *   2  usage: the argv is not in the grammar; nothing was written
  *   3  a write failed or did not take effect; everything done in this run was rolled back
  *   4  a write failed and the rollback did not complete: the message lists what is left where
- *   5  the environment: not root, vfio-pci cannot be loaded, a host file unreadable; nothing was written
+ *   5  the environment: not root, vfio-pci cannot be loaded, a host file unreadable, another run holds the lock;
+ *      nothing was written
  *  70  internal error (a bug); the message says what was written, if anything
  */
 export const EXIT = { ok: 0, refused: 1, usage: 2, rolledBack: 3, rollbackIncomplete: 4, environment: 5, internal: 70 } as const;
@@ -36,6 +37,7 @@ export function exitCodeFor(code: HelperErrorCode | undefined): number {
     case 'GUARD_DEFAULT_ROUTE':
     case 'NOT_RECORDED':
     case 'UNSAFE_PATH':
+    case 'RECORD_MISMATCH':
       return EXIT.refused;
     case 'USAGE':
       return EXIT.usage;
@@ -47,6 +49,7 @@ export function exitCodeFor(code: HelperErrorCode | undefined): number {
     case 'NOT_ROOT':
     case 'MODULE_LOAD_FAILED':
     case 'READ_FAILED':
+    case 'LOCKED':
       return EXIT.environment;
     case 'INTERNAL':
       return EXIT.internal;

@@ -3,9 +3,11 @@
  * reacts like the kernel (test/helper/fake-kernel.ts, after libvirt's tests/virpcimock.c) behind the same core.
  * The real implementation below is plain synchronous fs calls under the root: nothing here decides anything.
  */
-import { closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, writeSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, constants, existsSync, fstatSync, fsyncSync, ftruncateSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { execaSync } from 'execa';
+import { MAX_FILE_BYTES, readRegularFile } from '../host/sysfs';
 
 export interface HelperIo {
   readFile(file: string): string;
@@ -17,9 +19,16 @@ export interface HelperIo {
   /** True if the path itself is a symbolic link (not followed). */
   isSymlink(file: string): boolean;
   list(dir: string): string[];
+  /** lstat's owner and mode bits (no link followed): the root-owned-chain check. */
+  owner(file: string): { uid: number; mode: number; isSymlink: boolean };
   realpath(file: string): string;
   /** Appends to the journal: creates the directory 0700 and the file 0600, refuses symlinks, fsyncs. */
   appendDurable(file: string, text: string): void;
+  /**
+   * Takes the cross-process lock (flock(2), exclusive) on `file`, waiting up to `waitMs`; returns the release.
+   * Throws LockBusy when another process holds it past the wait. The kernel drops the lock when the holder dies.
+   */
+  lock(file: string, waitMs: number): () => void;
   /** Whether `loadModule` can work here (the real host: `/` with modprobe present). */
   canLoadModule(name: string): boolean;
   /** Loads a kernel module; throws if it cannot. */
@@ -33,10 +42,12 @@ const MODPROBE_PATHS = ['/usr/sbin/modprobe', '/sbin/modprobe', '/usr/bin/modpro
 export function createRealIo(root: string): HelperIo {
   const modprobe = () => MODPROBE_PATHS.find((p) => existsSync(p));
   return {
-    readFile: (file) => readFileSync(file, 'utf8'),
+    // Never blocks (a FIFO planted in place of an attribute), never reads without bound.
+    readFile: (file) => readRegularFile(file, MAX_FILE_BYTES * 2).toString('utf8'),
     writeAttr: (file, value) => {
-      const fd = openSync(file, constants.O_WRONLY | constants.O_TRUNC | constants.O_NOFOLLOW);
+      const fd = openSync(file, constants.O_WRONLY | constants.O_TRUNC | constants.O_NOFOLLOW | constants.O_NONBLOCK);
       try {
+        if (!fstatSync(fd).isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: 'ENOTREG' });
         const buf = Buffer.from(value, 'utf8');
         const n = writeSync(fd, buf, 0, buf.length);
         if (n !== buf.length) throw new Error(`short write (${n} of ${buf.length} bytes)`);
@@ -54,8 +65,13 @@ export function createRealIo(root: string): HelperIo {
       }
     },
     list: (dir) => readdirSync(dir),
+    owner: (file) => {
+      const st = lstatSync(file);
+      return { uid: st.uid, mode: st.mode, isSymlink: st.isSymbolicLink() };
+    },
     realpath: (file) => realpathSync(file),
     appendDurable: (file, text) => appendDurable(file, text),
+    lock: (file, waitMs) => lockFile(file, waitMs),
     canLoadModule: () => path.resolve(root) === '/' && modprobe() !== undefined,
     loadModule: (name) => {
       const bin = modprobe();
@@ -96,4 +112,47 @@ function fsyncDir(dir: string): void {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** Another process holds the helper's lock; `holder` is the pid it wrote into the lock file, if readable. */
+export class LockBusy extends Error {
+  constructor(readonly holder: string | null) {
+    super(`another vfio-pilot helper run${holder ? ` (pid ${holder})` : ''} holds the lock`);
+  }
+}
+
+/** util-linux flock(1), at fixed paths (never $PATH): Node has no flock(2) of its own. */
+const FLOCK_PATHS = ['/usr/bin/flock', '/bin/flock'];
+
+/**
+ * flock(2) on `file` through flock(1): the open file description is passed to flock(1) as fd 3, flock(1) locks it
+ * and exits, and the lock stays with our descriptor (flock locks belong to the open file description) until we
+ * close it or die, so a SIGKILLed helper never leaves a stale lock.
+ */
+export function lockFile(file: string, waitMs: number): () => void {
+  const dir = path.dirname(file);
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o755 });
+  if (lstatSync(dir).isSymbolicLink() || !lstatSync(dir).isDirectory()) throw new Error(`${dir} is not a plain directory`);
+  const flock = FLOCK_PATHS.find((p) => existsSync(p));
+  if (flock === undefined) throw new Error('flock(1) is not installed (util-linux)');
+  const fd = openSync(file, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
+  try {
+    const r = spawnSync(flock, ['--exclusive', '--timeout', (waitMs / 1000).toFixed(3), '3'], { stdio: ['ignore', 'ignore', 'pipe', fd], timeout: waitMs + 10_000 });
+    if (r.status === 1) {
+      let holder: string | null = null;
+      try {
+        holder = /^\d{1,10}$/.exec(readFileSync(file, 'utf8').trim())?.[0] ?? null;
+      } catch {
+        // unreadable: no pid in the message
+      }
+      throw new LockBusy(holder);
+    }
+    if (r.status !== 0) throw new Error(`flock(1) failed: ${r.error?.message ?? String(r.stderr ?? '').trim() ?? `exit ${String(r.status)}`}`);
+    ftruncateSync(fd, 0);
+    writeSync(fd, `${process.pid}\n`, 0);
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  return () => closeSync(fd);
 }

@@ -3,12 +3,11 @@
  * and checked to stay inside the root's sysfs (a symlink pointing elsewhere is refused, never followed).
  */
 import path from 'node:path';
-import { PCI_ADDRESS_RE, pciClass } from '../../shared/model/pci';
+import { DRIVER_NAME_RE, PCI_ADDRESS_RE, pciClass } from '../../shared/model/pci';
 import { HelperError, errnoMessage, shown } from './errors';
 import type { HelperIo } from './io';
 
-/** Kernel driver names as they appear under /sys/bus/pci/drivers: no slash, no dot-dot, bounded. */
-export const DRIVER_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_+:-]{0,63}$/;
+export { DRIVER_NAME_RE } from '../../shared/model/pci';
 
 /** Absolute paths of the places the helper reads and writes, under the root, resolved once. */
 export interface HostPaths {
@@ -20,6 +19,8 @@ export interface HostPaths {
   busPci: string;
   drivers: string;
   iommuGroups: string;
+  /** Set by the core when running as root for real: every write first checks its directory chain is root-only. */
+  rootOwnedWrites?: boolean;
 }
 
 export function hostPaths(root: string, io: HelperIo): HostPaths {
@@ -75,6 +76,8 @@ export interface FunctionState {
   driver: string | null;
   driverOverride: string | null;
   bootVga: boolean | null;
+  /** `vendor:device:subsystem_vendor:subsystem_device` (lower-case hex), or null when unreadable: which card this is. */
+  deviceIds: string | null;
 }
 
 /** Reads one function; NOT_FOUND if it does not exist, UNSAFE_PATH if its links leave the sysfs trees. */
@@ -95,7 +98,23 @@ export function readFunction(paths: HostPaths, io: HelperIo, address: string): F
     driver: currentDriver(paths, io, address),
     driverOverride: readOverride(io, dir, address),
     bootVga: io.exists(path.join(dir, 'boot_vga')) ? readAttr(io, dir, 'boot_vga', address) === '1' : null,
+    deviceIds: readDeviceIds(io, dir),
   };
+}
+
+/** The IDs that tell one card from another at the same address; null if any is missing or malformed. */
+function readDeviceIds(io: HelperIo, dir: string): string | null {
+  const parts: string[] = [];
+  for (const name of ['vendor', 'device', 'subsystem_vendor', 'subsystem_device']) {
+    try {
+      const v = io.readFile(path.join(dir, name)).trim().replace(/^0x/, '').toLowerCase();
+      if (!/^[0-9a-f]{4}$/.test(v)) return null;
+      parts.push(v);
+    } catch {
+      return null;
+    }
+  }
+  return parts.join(':');
 }
 
 /** The driver bound now (basename of the `driver` link), checked to be a directory under sys/bus/pci/drivers. */

@@ -7,9 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DeviceReadError, PciDevice } from '../../shared/model';
-import { PCI_ADDRESS_RE, pciClass } from '../../shared/model';
+import { DRIVER_NAME_RE, PCI_ADDRESS_RE, pciClass } from '../../shared/model';
 import type { PciIdsDatabase } from './pciids';
-import { basename, listDir, readAttr, readBytes, readLink } from './sysfs';
+import { basename, cleanText, listDir, readAttr, readBytes, readLink } from './sysfs';
 
 export interface PciReadOptions {
   root: string;
@@ -34,10 +34,15 @@ function relativeTo(root: string, dir: string): string {
   return dir.startsWith(prefix) ? dir.slice(prefix.length) : path.relative(root, dir);
 }
 
+/** A name from pci.ids as the app shows it: no control characters, at most 120 characters. */
+function printable(name: string | null | undefined): string | null {
+  return name == null ? null : cleanText(name, 120);
+}
+
 /** One device directory → PciDevice. `dir` is the real device directory (links resolved). */
 export function readPciDevice(address: string, dir: string, opts: PciReadOptions): { device: PciDevice; dynamic: DynamicAttrs } {
   const errors: DeviceReadError[] = [];
-  const report = (file: string, message: string) => errors.push({ file, message });
+  const report = (file: string, message: string) => errors.push({ file, message: cleanText(message, 300) });
   const entries = new Set<string>();
   const listing = listDir(dir);
   if (listing.kind === 'value') for (const e of listing.value) entries.add(e);
@@ -138,11 +143,11 @@ export function readPciDevice(address: string, dir: string, opts: PciReadOptions
     subsystemDeviceId,
     classCode,
     revision,
-    vendorName: names?.vendorName ?? null,
-    deviceName: names?.deviceName ?? null,
-    subsystemVendorName: names?.subsystemVendorName ?? null,
-    subsystemName: names?.subsystemName ?? null,
-    className: names?.className ?? null,
+    vendorName: printable(names?.vendorName),
+    deviceName: printable(names?.deviceName),
+    subsystemVendorName: printable(names?.subsystemVendorName),
+    subsystemName: printable(names?.subsystemName),
+    className: printable(names?.className),
     driver: null,
     driverOverride: null,
     iommuGroup,
@@ -189,10 +194,25 @@ function readDynamicAttrs(device: PciDevice, dir: string, has: DynamicAttrs, pre
 
   // lstat first when no driver was seen: an unbound device must not cost a thrown ENOENT on every rescan.
   const driverPath = `${dir}/driver`; // not path.join: this runs ~1000 times per rescan
-  const present = (previous ? previous.driver !== null : has.hasDriverLink) || fs.lstatSync(driverPath, { throwIfNoEntry: false }) !== undefined;
+  let present = previous ? previous.driver !== null : has.hasDriverLink;
+  if (!present) {
+    try {
+      present = fs.lstatSync(driverPath, { throwIfNoEntry: false }) !== undefined;
+    } catch (err) {
+      // ENOTDIR/ELOOP/EACCES: the device entry itself is broken; its listing error says so already.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOTDIR') report('driver', (err as Error).message);
+    }
+  }
   const driverLink = present ? readLink(driverPath) : ({ kind: 'absent' } as const);
   if (driverLink.kind === 'error') report('driver', driverLink.message);
-  device.driver = driverLink.kind === 'value' ? basename(driverLink.value) : null;
+  device.driver = null;
+  if (driverLink.kind === 'value') {
+    // A driver link points into bus/pci/drivers/NAME: a self-looping link is not a driver called "driver".
+    const name = basename(driverLink.value);
+    const parent = basename(driverLink.value.slice(0, Math.max(0, driverLink.value.length - name.length - 1)));
+    if (parent === 'drivers' && DRIVER_NAME_RE.test(name)) device.driver = name;
+    else report('driver', `link target '${cleanText(driverLink.value, 80)}' is not a PCI driver`);
+  }
 
   const override = has.hasDriverOverride ? text('driver_override') : null;
   device.driverOverride = override === null || override === '(null)' || override === '' ? null : override;
@@ -271,8 +291,44 @@ export function readPciDevices(opts: PciReadOptions, cache: PciReadCache = new P
     if (link.kind === 'error' && !link.message.startsWith('EINVAL')) notices.push(`${busDir}/${name}: ${link.message}`);
     seen.add(name);
     // On a real host these are links into /sys/devices; a plain directory is accepted as-is.
-    devices.push(cache.read(name, link.kind === 'value' ? link.value : null, busDir, opts));
+    try {
+      devices.push(cache.read(name, link.kind === 'value' ? link.value : null, busDir, opts));
+    } catch (err) {
+      // One bad entry (a self-looping link, a regular file, an unreadable directory) is that device's error;
+      // the scan goes on (issue 12).
+      devices.push(unreadableDevice(name, opts.root, `${busDir}/${name}`, err));
+    }
   }
   cache.retain(seen);
   return { kind: 'value', devices, notices };
+}
+
+/** A function whose directory could not be read at all: its address and the error, every field unknown. */
+function unreadableDevice(address: string, root: string, entry: string, err: unknown): PciDevice {
+  const e = err as NodeJS.ErrnoException;
+  return {
+    address,
+    vendorId: '',
+    deviceId: '',
+    subsystemVendorId: null,
+    subsystemDeviceId: null,
+    classCode: '',
+    revision: null,
+    vendorName: null,
+    deviceName: null,
+    subsystemVendorName: null,
+    subsystemName: null,
+    className: null,
+    driver: null,
+    driverOverride: null,
+    iommuGroup: null,
+    numaNode: null,
+    resetMethods: null,
+    bootVga: null,
+    sriov: null,
+    parent: null,
+    isBridge: false,
+    sysfsPath: relativeTo(root, entry),
+    errors: [{ file: '.', message: e?.code ? `${e.code}: ${e.message}` : String(err) }],
+  };
 }

@@ -4,6 +4,7 @@
  * Format: `vvvv  name`, `\tdddd  name`, `\t\tsvsv sdsd  name`; classes after `C cc  name`, `\tss  name`, `\t\tpp  name`.
  */
 import fs from 'node:fs';
+import { readRegularFile } from './sysfs';
 
 /** Where distributions install pci.ids, in lookup order (hwdata first, as pciutils on Fedora/Arch). */
 export const SYSTEM_PCI_IDS_PATHS = ['/usr/share/hwdata/pci.ids', '/usr/share/misc/pci.ids', '/usr/share/pci.ids'];
@@ -170,7 +171,12 @@ export function loadPciIds(explicitPath?: string): PciIdsLoad {
     const hit = cache.get(path);
     if (hit && hit.mtimeMs === stat.mtimeMs && hit.size === stat.size) return { kind: 'loaded', path, db: hit.db };
     try {
-      const db = new PciIdsDatabase(fs.readFileSync(path, 'utf8'));
+      const text = readRegularFile(path).toString('utf8');
+      // A file that is not pci.ids (a log, a binary) would name nothing and say nothing: say so instead.
+      if (!/^[0-9a-f]{4} {2}\S/m.test(text)) {
+        return { kind: 'missing', notice: `${path} does not look like pci.ids (no vendor line such as "10de  NVIDIA Corporation"): showing IDs only` };
+      }
+      const db = new PciIdsDatabase(text);
       cache.set(path, { mtimeMs: stat.mtimeMs, size: stat.size, db });
       return { kind: 'loaded', path, db };
     } catch (err) {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import type { FileRead, IommuUnit, ModuleFile, ModuleRequest, OutOfTreeModule, ReadinessFacts } from '../../shared/readiness/types';
-import { listDir, readText } from './sysfs';
+import { MAX_FILE_BYTES, listDir, readRegularFile, readText } from './sysfs';
 
 /** Kernel options the checks read from /boot/config-RELEASE. */
 const CONFIG_OPTIONS = [
@@ -97,7 +97,7 @@ function readKernelConfig(root: string, release: string | null): ReadinessFacts[
   let content = text;
   if (text === null && r.status === 'absent') {
     try {
-      content = zlib.gunzipSync(fs.readFileSync(path.join(root, 'proc/config.gz'))).toString('utf8');
+      content = zlib.gunzipSync(readRegularFile(path.join(root, 'proc/config.gz')), { maxOutputLength: MAX_FILE_BYTES }).toString('utf8');
       source = { path: '/proc/config.gz', status: 'ok' };
     } catch {
       // Not there either: report the /boot file, the one distributions ship.

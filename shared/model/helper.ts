@@ -24,6 +24,10 @@ export const HELPER_ERROR_CODES = [
   'READ_FAILED',
   'ROLLBACK_INCOMPLETE',
   'INTERNAL',
+  // Added by the hardening work (issue 12): another helper run holds the cross-process lock; a restore whose
+  // journal record is of another card (vendor:device:subsystem) or an earlier boot.
+  'LOCKED',
+  'RECORD_MISMATCH',
 ] as const;
 export type HelperErrorCode = (typeof HELPER_ERROR_CODES)[number];
 
@@ -55,6 +59,14 @@ export interface HelperGuardHit {
   evidence: string;
 }
 
+/** One reason a run was refused: the helper reports every one it finds (grammar, group, each guard) in one answer. */
+export interface HelperReason {
+  code: HelperErrorCode;
+  /** The function the reason is about, when it is about one. */
+  address?: PciAddress;
+  message: string;
+}
+
 export interface HelperResult {
   ok: boolean;
   changed: boolean;
@@ -66,4 +78,6 @@ export interface HelperResult {
   /** Kernel modules the run loaded (or, with --dry-run, would load). Absent when none. */
   modules?: string[];
   error?: { code: HelperErrorCode; message: string };
+  /** When refused: every reason, in the order grammar, functions, group, journal, guards; `error.code` is the first. */
+  reasons?: HelperReason[];
 }

@@ -9,6 +9,9 @@ export type PciAddress = string;
 /** The one accepted spelling of a PCI address, everywhere (helper, contract, CLI). */
 export const PCI_ADDRESS_RE = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
 
+/** Kernel driver names as they appear under /sys/bus/pci/drivers: no slash, no dot-dot, bounded. */
+export const DRIVER_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_+:-]{0,63}$/;
+
 export function isPciAddress(value: unknown): value is PciAddress {
   return typeof value === 'string' && PCI_ADDRESS_RE.test(value);
 }

@@ -34,6 +34,7 @@ describe('helper channels', () => {
       { verb: 'bind-vfio', addresses: ['0000:01:00.0'], withGroup: true, force: false },
       { root: '/srv/fixture', mode: 'in-process' },
       false,
+      'app',
     );
     expect(result).toMatchObject({ ok: true, value: { changed: true, devices: [{ after: 'vfio-pci' }] } });
     expect(events).toEqual(['host-changed']);

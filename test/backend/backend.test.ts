@@ -1,4 +1,5 @@
-import { readlinkSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, readlinkSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend, describeIssues, helperModeFor } from '../../electron/backend/backend';
@@ -141,6 +142,10 @@ describe('host-changed from outside', () => {
 describe('helperModeFor', () => {
   it('uses pkexec for the real root only', () => {
     expect(helperModeFor('/')).toBe('pkexec');
-    expect(helperModeFor('/tmp/fixture')).toBe('in-process');
+    const fixture = mkdtempSync(path.join(os.tmpdir(), 'vfio-mode-'));
+    expect(helperModeFor(fixture)).toBe('in-process');
+    rmSync(fixture, { recursive: true });
+    // A root that cannot be read counts as the real host: in-process changes are for fixture trees only.
+    expect(helperModeFor('/nonexistent/fixture')).toBe('pkexec');
   });
 });

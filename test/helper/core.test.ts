@@ -55,9 +55,21 @@ describe('bind-vfio and restore of a GPU group', () => {
       { path: '/sys/bus/pci/drivers/snd_hda_intel/unbind', value: GPU_AUDIO },
       { path: '/sys/bus/pci/drivers_probe', value: GPU_AUDIO },
     ]);
+    // An intent per function (fsynced before the first write), then a done record, tied by the run id, with the
+    // card's IDs (vendor:device:subsystem) that restore checks.
+    const ids = (a: string) =>
+      ['vendor', 'device', 'subsystem_vendor', 'subsystem_device'].map((n) => readFileSync(path.join(host!.root, 'sys/bus/pci/devices', a, n), 'utf8').trim().slice(2)).join(':');
+    const entry = (address: string, before: string, phase: string) => ({
+      time: '2026-01-02T03:04:05.000Z', uid: 1000, verb: 'bind-vfio', address, before, after: 'vfio-pci', driverOverrideBefore: null, phase, run: runId, deviceIds: ids(address),
+    });
+    const runId = journal(host)[0]!.run;
+    expect(runId).toMatch(/^[0-9a-f]{16}$/);
+    expect(ids(GPU)).toMatch(/^10de:1b06:[0-9a-f]{4}:[0-9a-f]{4}$/);
     expect(journal(host)).toEqual([
-      { time: '2026-01-02T03:04:05.000Z', uid: 1000, verb: 'bind-vfio', address: GPU, before: 'nouveau', after: 'vfio-pci', driverOverrideBefore: null },
-      { time: '2026-01-02T03:04:05.000Z', uid: 1000, verb: 'bind-vfio', address: GPU_AUDIO, before: 'snd_hda_intel', after: 'vfio-pci', driverOverrideBefore: null },
+      entry(GPU, 'nouveau', 'intent'),
+      entry(GPU_AUDIO, 'snd_hda_intel', 'intent'),
+      entry(GPU, 'nouveau', 'done'),
+      entry(GPU_AUDIO, 'snd_hda_intel', 'done'),
     ]);
     const jdir = path.join(host.root, 'var/lib/vfio-pilot');
     expect(statSync(jdir).mode & 0o777).toBe(0o755);
@@ -79,7 +91,7 @@ describe('bind-vfio and restore of a GPU group', () => {
     expect(again.overrideOf(GPU)).toBeNull();
     // Every sysfs entry is exactly as before the bind; only the journal was added.
     expect(diffTrees(before, snapshotTree(host.root))).toEqual(['var', 'var/lib', 'var/lib/vfio-pilot', 'var/lib/vfio-pilot/journal.jsonl']);
-    expect(journal(host).map((e) => `${e.verb} ${e.address} ${e.before}->${e.after}`)).toEqual([
+    expect(journal(host).filter((e) => e.phase === 'done').map((e) => `${e.verb} ${e.address} ${e.before}->${e.after}`)).toEqual([
       `bind-vfio ${GPU} nouveau->vfio-pci`,
       `bind-vfio ${GPU_AUDIO} snd_hda_intel->vfio-pci`,
       `restore ${GPU} vfio-pci->nouveau`,
@@ -156,7 +168,15 @@ describe('a failure midway rolls back everything the run did', () => {
         expect(r.error?.message).toContain(`step ${s.expectStep} failed for ${address}`);
         expect(r.error?.message).toContain('rolled back');
         expect(r.devices.map((d) => d.after)).toEqual(['nouveau', 'snd_hda_intel']);
-        expect(diffTrees(before, snapshotTree(host.root))).toEqual([]);
+        // Only the journal changed: the intents written before the first write, each voided by a rolled-back record.
+        expect(diffTrees(before, snapshotTree(host.root))).toEqual(['var', 'var/lib', 'var/lib/vfio-pilot', 'var/lib/vfio-pilot/journal.jsonl']);
+        expect(journal(host).map((e) => `${String(e.phase)} ${String(e.address)}`)).toEqual([
+          `intent ${GPU}`,
+          `intent ${GPU_AUDIO}`,
+          `rolled-back ${GPU}`,
+          `rolled-back ${GPU_AUDIO}`,
+        ]);
+        expect(run(host, req('restore', [GPU, GPU_AUDIO])).error?.code).toBe('NOT_RECORDED');
       });
     }
   }

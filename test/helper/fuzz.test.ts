@@ -14,7 +14,7 @@ import { exitCodeFor } from '../../electron/helper/errors';
 import { HELPER_ERROR_CODES } from '../../shared/model/helper';
 import type { HelperResult } from '../../shared/model/helper';
 import { two1080tiUbuntu } from '../fixtures/hosts/two-1080ti-ubuntu';
-import { makeHost } from './setup';
+import { LOCK_ENTRIES, makeHost } from './setup';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20260102);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 3000);
@@ -83,6 +83,7 @@ function state(root: string): Map<string, string> {
   const walk = (rel: string) => {
     for (const name of readdirSync(path.join(root, rel))) {
       const r = rel ? `${rel}/${name}` : name;
+      if (LOCK_ENTRIES.has(r)) continue;
       const st = lstatSync(path.join(root, r), { bigint: true });
       if (st.isSymbolicLink()) out.set(r, 'L:' + readlinkSync(path.join(root, r)));
       else if (st.isDirectory()) {

@@ -83,7 +83,7 @@ describe('through pkexec', () => {
     const r = await runThroughPkexec(request([GPU], { withGroup: true, force: true }), stub);
     expect(r).toMatchObject({ ok: true, value: { ok: true, changed: true } });
     const { readFileSync } = await import('node:fs');
-    expect(readFileSync(stub.argvFile, 'utf8').trim().split('\n')).toEqual([stub.helper, '--force', '--with-group', 'bind-vfio', GPU]);
+    expect(readFileSync(stub.argvFile, 'utf8').trim().split('\n')).toEqual([stub.helper, '--app', '--force', '--with-group', 'bind-vfio', GPU]);
   });
 
   it('a refusal with its exit code is HELPER_REFUSED; garbage or a mismatched exit code is HELPER_FAILED', async () => {

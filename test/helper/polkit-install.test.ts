@@ -44,14 +44,21 @@ describe('polkit policy', () => {
     expect(spawnSync('xmllint', ['--noout', '--dtdvalid', DTD, bad]).status).not.toBe(0);
   });
 
-  it('has one action pinned to the installed launcher, auth_admin_keep for active sessions only', () => {
+  it('has two actions pinned to the installed launcher and told apart by argv1: --app keeps, --web asks every time', () => {
     const xml = readFileSync(POLICY, 'utf8');
-    expect(xml.match(/<action /g)).toHaveLength(1);
-    expect(xml).toContain('<action id="org.vfio-pilot.helper">');
-    expect(xml).toContain('<annotate key="org.freedesktop.policykit.exec.path">/usr/libexec/vfio-pilot/vfio-pilot-helper</annotate>');
-    expect(xml).toContain('<allow_active>auth_admin_keep</allow_active>');
-    expect(xml).toContain('<allow_any>no</allow_any>');
-    expect(xml).toContain('<allow_inactive>no</allow_inactive>');
+    const actions = [...xml.matchAll(/<action id="([^"]+)">([\s\S]*?)<\/action>/g)].map((m) => ({ id: m[1], body: m[2]! }));
+    expect(actions.map((a) => a.id)).toEqual(['org.vfio-pilot.helper', 'org.vfio-pilot.helper.web']);
+    const annotation = (body: string, key: string) => new RegExp(`<annotate key="org\\.freedesktop\\.policykit\\.exec\\.${key}">([^<]*)</annotate>`).exec(body)?.[1];
+    for (const a of actions) {
+      expect(annotation(a.body, 'path')).toBe('/usr/libexec/vfio-pilot/vfio-pilot-helper');
+      expect(a.body).toContain('<allow_any>no</allow_any>');
+      expect(a.body).toContain('<allow_inactive>no</allow_inactive>');
+    }
+    // Both carry an argv1: with one bare action, pkexec could pick it for `--web` too (it takes the first match).
+    expect(annotation(actions[0]!.body, 'argv1')).toBe('--app');
+    expect(actions[0]!.body).toContain('<allow_active>auth_admin_keep</allow_active>');
+    expect(annotation(actions[1]!.body, 'argv1')).toBe('--web');
+    expect(actions[1]!.body).toContain('<allow_active>auth_admin</allow_active>');
   });
 });
 

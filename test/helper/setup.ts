@@ -42,13 +42,20 @@ export function makeHost(host: FixtureHost = two1080tiUbuntu, options: Partial<F
   return { root, kernel, uid: 1000, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Every entry under `root`: `D` for directories, `L:target` for links, `F:sha1` for files. */
+/**
+ * The helper's cross-process lock (ROOT/run/vfio-pilot/helper.lock): created by the first run that is not a dry
+ * run, refused or not, and never a change to the host. Tree comparisons leave it out.
+ */
+export const LOCK_ENTRIES = new Set(['run', 'run/vfio-pilot', 'run/vfio-pilot/helper.lock']);
+
+/** Every entry under `root` but the lock: `D` for directories, `L:target` for links, `F:sha1` for files. */
 export function snapshotTree(root: string): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (rel: string) => {
     const full = path.join(root, rel);
     for (const name of readdirSync(full)) {
       const r = rel ? `${rel}/${name}` : name;
+      if (LOCK_ENTRIES.has(r)) continue;
       const st = lstatSync(path.join(root, r));
       if (st.isSymbolicLink()) out.set(r, 'L:' + readlinkSync(path.join(root, r)));
       else if (st.isDirectory()) {

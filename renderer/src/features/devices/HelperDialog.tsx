@@ -130,9 +130,11 @@ function ConfirmBody({ model, force, busy }: { model: DialogModel; force: boolea
               <strong>{model.offerUnbind ? 'Nothing recorded to restore.' : `Cannot ${VERB_WORDS[model.verb].action.toLowerCase()}.`}</strong>{' '}
               {model.refusal.words}
             </p>
-            <p className="evidence">
-              <span className="mono">{model.refusal.code}</span> · {model.refusal.message}
-            </p>
+            {model.refusals.map((r, i) => (
+              <p className="evidence" key={i}>
+                <span className="mono">{r.code}</span> · {r.message}
+              </p>
+            ))}
             {model.offerUnbind && target ? (
               <button type="button" onClick={() => void helperActionStore.getState().start({ ...target, verb: 'unbind' })}>
                 {VERB_WORDS.unbind.action}

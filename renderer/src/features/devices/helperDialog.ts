@@ -133,6 +133,10 @@ export function helperErrorWords(code: HelperErrorCode): string {
       return 'A write failed and not everything could be put back: check the drivers below and the message.';
     case 'INTERNAL':
       return 'The helper failed unexpectedly (a bug in vfio-pilot: please report it).';
+    case 'LOCKED':
+      return 'Another vfio-pilot change (from the app, the browser or a terminal) is running: try again when it has finished.';
+    case 'RECORD_MISMATCH':
+      return 'The journal recorded another card at this address, or an earlier boot: its old driver may not fit. Check the device; the command line can restore it anyway with --force.';
     default:
       return assertNever(code);
   }
@@ -175,6 +179,8 @@ export interface DialogModel {
   needsForce: boolean;
   /** A refusal that force cannot lift (bridge, no IOMMU group, not recorded, …): the action is disabled. */
   refusal: DialogRefusal | null;
+  /** Every such refusal the helper reported (the first is `refusal`), so all of them show at once. */
+  refusals: DialogRefusal[];
   /** Restore has nothing recorded: offer the kernel's driver (verb `unbind`) instead. */
   offerUnbind: boolean;
   /** Every function is already where the verb would put it. */
@@ -200,8 +206,11 @@ export function dialogModel(verb: HelperVerb, preview: HelperResult, inventory: 
     else guards.push({ ...guardWords(hit.code), address: hit.address, evidence: [hit.evidence] });
   }
   const error = preview.error;
-  const refusal: DialogRefusal | null =
-    error && !isGuardCode(error.code) ? { code: error.code, words: helperErrorWords(error.code), message: error.message } : null;
+  const reported = preview.reasons ?? (error ? [error] : []);
+  const refusals: DialogRefusal[] = reported
+    .filter((r) => !isGuardCode(r.code))
+    .map((r) => ({ code: r.code, words: helperErrorWords(r.code), message: r.message }));
+  const refusal: DialogRefusal | null = refusals[0] ?? null;
   // A guard refusal without the guard list (an older helper) still names its code: show it as a guard.
   if (error && isGuardCode(error.code) && guards.length === 0) guards.push({ ...guardWords(error.code), address: '', evidence: [error.message] });
   const guarded = new Set(guards.map((g) => g.address));
@@ -224,6 +233,7 @@ export function dialogModel(verb: HelperVerb, preview: HelperResult, inventory: 
     guards,
     needsForce: guards.length > 0,
     refusal,
+    refusals,
     offerUnbind: verb === 'restore' && error?.code === 'NOT_RECORDED',
     nothingToDo: refusal === null && functions.length > 0 && functions.every((f) => !f.moves),
     writes: preview.writes ?? [],
