@@ -23,7 +23,20 @@ export interface HostView {
   siblingsKnown: boolean;
 }
 
+// One view per inventory object: the editor lints on every keystroke against the same inventory, and building
+// the maps of a 1,000-function host each time would cost more than the lint. Inventories are never mutated.
+const views = new WeakMap<Inventory, HostView>();
+
 export function hostView(inventory: Inventory): HostView {
+  let view = views.get(inventory);
+  if (!view) {
+    view = buildHostView(inventory);
+    views.set(inventory, view);
+  }
+  return view;
+}
+
+function buildHostView(inventory: Inventory): HostView {
   const devices = new Map(inventory.devices.map((d) => [d.address, d]));
   const groups = new Map(inventory.groups.map((g) => [g.id, g]));
   const cpus = inventory.cpus ?? [];
