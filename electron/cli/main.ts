@@ -36,6 +36,10 @@ const commands: Record<string, Command> = {
     summary: 'xml lint|attach|pin|fix FILE ... [--root DIR] [--json]   check a libvirt domain XML against the host; add groups, pin, apply fixes',
     run: async (argv, io) => (await import('./xml')).runXml(argv, io),
   },
+  vms: {
+    summary: 'vms [list|dumpxml DOMAIN|define FILE|history DOMAIN|undo DOMAIN] [--connect URI] [--json]   libvirt domains, define with undo',
+    run: async (argv, io) => (await import('./vms')).runVms(argv, io),
+  },
   serve: {
     summary: 'serve [--root DIR] [--pci-ids FILE] [--port N] [--host 127.0.0.1|::1]   the app in a browser, on loopback, with a token',
     run: async (argv, io) => (await import('./serve')).runServe(argv, io),

@@ -67,7 +67,7 @@ function buildHostView(inventory: Inventory): HostView {
         const byCore = new Map<string, number[]>();
         for (const c of cpus) {
           if (c.node !== node) continue;
-          const key = (c.siblings.length ? c.siblings : [c.id]).join(',');
+          const key = (c.siblings?.length ? c.siblings : [c.id]).join(',');
           const list = byCore.get(key) ?? [];
           list.push(c.id);
           byCore.set(key, list);

@@ -6,9 +6,12 @@
  * makes every change show up as a reviewed diff.
  */
 import { z } from 'zod';
-import type { HelperResult, Inventory } from '../model';
+import type { HelperResult, Inventory, VmDefineResult, VmHistoryEntry, VmList } from '../model';
+import type { HelperInstallStatus } from '../model/helper-install';
 import type { ReadinessReport } from '../readiness/types';
 import { PCI_ADDRESS_RE } from '../model/pci';
+import { checkConnectUri } from '../vms/uri';
+import type { DomainFinding } from '../domain/types';
 
 const pciAddress = z.string().regex(PCI_ADDRESS_RE, 'a PCI address like 0000:01:00.0');
 
@@ -22,6 +25,29 @@ export const helperRequestSchema = z
   .strict();
 export type HelperRequest = z.input<typeof helperRequestSchema>;
 
+/** A libvirt connection URI vfio-pilot passes to virsh (qemu:///system, qemu+ssh://host/system, test:///default...). */
+const connectUri = z
+  .string()
+  .max(512)
+  .superRefine((uri, ctx) => {
+    const bad = checkConnectUri(uri);
+    if (bad !== null) ctx.addIssue({ code: 'custom', message: bad });
+  });
+/** A domain by name or uuid (libvirt names are one line; virsh takes it as one argument). */
+const domainRef = z.string().min(1).max(256).regex(/^[^\n\r\0]+$/, 'a domain name or uuid on one line');
+
+const vmsListRequest = z.object({ connect: connectUri }).strict();
+const vmsDomainRequest = z.object({ connect: connectUri, domain: domainRef }).strict();
+export const vmsDefineRequestSchema = z
+  .object({
+    connect: connectUri,
+    /** The edited domain XML, as the editor holds it (a 2,000-line domain is ~100 KB). */
+    xml: z.string().min(1).max(512 * 1024),
+    /** The domain the text was opened from: the save is refused if it has vanished meanwhile. */
+    expect: domainRef.optional(),
+  })
+  .strict();
+
 export const contract = {
   /** Read the whole host (or the configured root): devices, groups, NUMA, findings. */
   'host.scan': { request: z.object({}).strict(), reply: null as unknown as Inventory },
@@ -31,6 +57,23 @@ export const contract = {
   'helper.preview': { request: helperRequestSchema, reply: null as unknown as HelperResult },
   /** Run the helper (through pkexec on a real host) and return its answer. */
   'helper.run': { request: helperRequestSchema, reply: null as unknown as HelperResult },
+  /** Is the system helper installed, root-owned, and speaking this app's protocol? (No privilege needed.) */
+  'helper.status': { request: z.object({}).strict(), reply: null as unknown as HelperInstallStatus },
+  /** The AppImage's one-time helper install (or removal) through pkexec, after the app explained it. */
+  'helper.install': { request: z.object({ action: z.enum(['install', 'remove']) }).strict(), reply: null as unknown as HelperInstallStatus },
+  /** The domains of a libvirt connection with state and the host PCI functions each holds (`vfio-pilot vms --json`). */
+  'vms.list': { request: vmsListRequest, reply: null as unknown as VmList },
+  /** A domain's persistent XML (`virsh dumpxml --inactive`), the text the editor opens. */
+  'vms.dumpxml': { request: vmsDomainRequest, reply: null as unknown as { xml: string } },
+  /**
+   * Define edited XML; the previous XML is kept in the domain's history first. `findings`: the backend's own
+   * analysis of the text it defined, against this host ([] for a remote connection).
+   */
+  'vms.define': { request: vmsDefineRequestSchema, reply: null as unknown as VmDefineResult & { findings: DomainFinding[] } },
+  /** The kept copies of a domain's XML, newest first. */
+  'vms.history': { request: vmsDomainRequest, reply: null as unknown as { entries: VmHistoryEntry[] } },
+  /** Define the newest kept copy again (undo of the last save); replies with the XML now defined. */
+  'vms.undo': { request: vmsDomainRequest, reply: null as unknown as { restored: VmHistoryEntry; xml: string; message: string } },
 } as const;
 
 export { CHANNELS, IPC_PREFIX, METHODS } from './channels';

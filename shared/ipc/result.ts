@@ -10,6 +10,8 @@ export const IPC_ERROR_CODES = [
   'NOT_AUTHORISED',
   'HELPER_FAILED',
   'HELPER_REFUSED',
+  /** libvirt (through virsh) refused or did not answer; `detail` is the VmErrorCode, the message libvirt's own. */
+  'LIBVIRT_FAILED',
   'INTERNAL',
 ] as const;
 export type IpcErrorCode = (typeof IPC_ERROR_CODES)[number];

@@ -1,6 +1,7 @@
 /** The group panel's actions: Bind to vfio-pci and Restore, with the reason when one is not possible. */
 import type { HelperVerb, Inventory } from '../../../../shared/model';
-import { helperActionStore, useHelperAction } from '../../stores/app';
+import { helperActionStore, useHelperAction, vmsStore } from '../../stores/app';
+import { useNavigation } from '../../stores/navigation';
 import { Icon } from '../../components/Icon';
 import { VERB_WORDS, groupActions } from './helperDialog';
 
@@ -44,6 +45,19 @@ export function GroupActions({ inventory, groupId }: { inventory: Inventory; gro
         >
           <Icon name="refresh" />
           <span>{VERB_WORDS.restore.action}</span>
+        </button>
+        <button
+          type="button"
+          disabled={groupId === null || actions.addresses.length === 0}
+          onClick={() => {
+            if (groupId === null) return;
+            // The VMs screen adds the group's hostdevs to the domain chosen there and shows the diff first.
+            vmsStore.getState().requestAttach({ groupId, addresses: actions.addresses });
+            useNavigation.getState().go('vms');
+          }}
+        >
+          <Icon name="vm" />
+          <span>Add to a VM</span>
         </button>
       </div>
       {reasons.map((r) => (

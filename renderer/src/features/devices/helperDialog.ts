@@ -269,6 +269,8 @@ export function ipcErrorTitle(code: IpcErrorCode): string {
       return 'The backend does not know this request (version mismatch?)';
     case 'HOST_READ_FAILED':
       return 'The host could not be read';
+    case 'LIBVIRT_FAILED':
+      return 'libvirt refused';
     case 'INTERNAL':
       return 'vfio-pilot failed unexpectedly';
     default:
