@@ -61,7 +61,7 @@ function buildHostView(inventory: Inventory): HostView {
     },
     nodeOfCpu: (c) => cpuNode.get(c) ?? null,
     nodes,
-    siblingsKnown: cpus.length > 0,
+    siblingsKnown: cpus.length > 0 && cpus.every((c) => c.siblings !== null),
     cores(node) {
       if (cpus.length > 0) {
         const byCore = new Map<string, number[]>();

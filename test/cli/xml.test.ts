@@ -72,12 +72,14 @@ describe('vfio-pilot xml', () => {
     expect((await run(['xml', 'attach', seed, '0000:99:00.0', ...host])).stderr).toMatch(/NOT_FOUND: the host has no PCI function 0000:99:00.0/);
   });
 
-  it('pin prints the pinned XML (a note when the host has no CPU topology); --node picks the node', async () => {
+  it('pin prints the pinned XML (notes on stderr); --node picks the node', async () => {
     const unpinned = file('unpinned.xml', SEED_001.replace(/ {2}<cputune>[\s\S]*<\/cputune>\n/, ''));
     const r = await run(['xml', 'pin', unpinned, ...host]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`<memory mode='strict' nodeset='0'/>`);
     expect(r.stdout.match(/<vcpupin /g)).toHaveLength(14);
+    expect(r.stdout).toContain(`<vcpupin vcpu='1' cpuset='29'/>`);
+    expect(r.stderr).toMatch(/^note: node 0 has 1\.4 GiB free now for a 64 GiB guest/);
     const one = await run(['xml', 'pin', unpinned, '--node', '1', ...host]);
     expect(one.stdout).toContain(`<memory mode='strict' nodeset='1'/>`);
     expect((await run(['xml', 'pin', unpinned, '--node', 'one', ...host])).code).toBe(2);

@@ -165,10 +165,14 @@ describe('pinToNodeEdits', () => {
     expect(pinToNodeEdits(noGpu, eight, 1).ok).toBe(true);
   });
 
-  it('the Xeon topology used here is the one the kernel reports: siblings n and n+28', () => {
-    const cpus = xeonCpus();
-    expect(cpus.find((c) => c.id === 29)).toMatchObject({ siblings: [1, 29], node: 0 });
-    expect(cpus.find((c) => c.id === 14)).toMatchObject({ siblings: [14, 42], node: 1 });
+  it('the topology these tests assume (Xeon E5-2680 v4 x2: siblings n and n+28) is what the scanner reads from the fixture', () => {
+    const scanned = eight.cpus.map(({ id, node, siblings }) => ({ id, node, siblings }));
+    expect(scanned).toEqual(xeonCpus().map(({ id, node, siblings }) => ({ id, node, siblings })));
+  });
+
+  it('siblings the kernel does not report (null) count as unknown: each CPU its own core', () => {
+    const r = pinToNodeEdits(unpinned, { ...eight, cpus: eight.cpus.map((c) => ({ ...c, siblings: c.id === 5 ? null : c.siblings })) });
+    expect(r.ok && r.notes).toEqual([expect.stringMatching(/SMT siblings unknown/), expect.stringMatching(/GiB free now/)]);
   });
 });
 
