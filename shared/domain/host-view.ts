@@ -16,7 +16,7 @@ export interface HostView {
   /** NUMA node ids the host reports (several: a multi-node host). */
   nodes: number[];
   /**
-   * The node's cores as lists of logical CPUs (SMT siblings together), ordered by lowest CPU id. Without the
+   * The node's cores as lists of logical CPUs (SMT siblings together), by last-level cache, then lowest CPU id. Without the
    * inventory's `cpus`, each CPU counts as its own core (`siblingsKnown` false).
    */
   cores(node: number): number[][];
@@ -72,7 +72,13 @@ function buildHostView(inventory: Inventory): HostView {
           list.push(c.id);
           byCore.set(key, list);
         }
-        return [...byCore.values()].map((l) => l.sort((a, b) => a - b)).sort((a, b) => a[0]! - b[0]!);
+        // Grouped by last-level cache (its id is its lowest CPU, so the node's first core stays first), as the
+        // Topology screen's pin advice does: vCPUs fill one cache before the next.
+        const llc = new Map(cpus.map((c) => [c.id, c.llc ?? c.id]));
+        const key = (l: number[]) => [llc.get(l[0]!) ?? l[0]!, l[0]!] as const;
+        return [...byCore.values()]
+          .map((l) => l.sort((a, b) => a - b))
+          .sort((a, b) => key(a)[0] - key(b)[0] || key(a)[1] - key(b)[1]);
       }
       const n = inventory.numa.find((x) => x.id === node);
       return (n?.cpus ?? []).map((c) => [c]);
