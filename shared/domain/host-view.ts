@@ -16,14 +16,27 @@ export interface HostView {
   /** NUMA node ids the host reports (several: a multi-node host). */
   nodes: number[];
   /**
-   * The node's cores as lists of logical CPUs (SMT siblings together), ordered by lowest CPU id. Without the
+   * The node's cores as lists of logical CPUs (SMT siblings together), by last-level cache, then lowest CPU id. Without the
    * inventory's `cpus`, each CPU counts as its own core (`siblingsKnown` false).
    */
   cores(node: number): number[][];
   siblingsKnown: boolean;
 }
 
+// One view per inventory object: the editor lints on every keystroke against the same inventory, and building
+// the maps of a 1,000-function host each time would cost more than the lint. Inventories are never mutated.
+const views = new WeakMap<Inventory, HostView>();
+
 export function hostView(inventory: Inventory): HostView {
+  let view = views.get(inventory);
+  if (!view) {
+    view = buildHostView(inventory);
+    views.set(inventory, view);
+  }
+  return view;
+}
+
+function buildHostView(inventory: Inventory): HostView {
   const devices = new Map(inventory.devices.map((d) => [d.address, d]));
   const groups = new Map(inventory.groups.map((g) => [g.id, g]));
   const cpus = inventory.cpus ?? [];
@@ -48,7 +61,7 @@ export function hostView(inventory: Inventory): HostView {
     },
     nodeOfCpu: (c) => cpuNode.get(c) ?? null,
     nodes,
-    siblingsKnown: cpus.length > 0,
+    siblingsKnown: cpus.length > 0 && cpus.every((c) => c.siblings !== null),
     cores(node) {
       if (cpus.length > 0) {
         const byCore = new Map<string, number[]>();
@@ -59,7 +72,13 @@ export function hostView(inventory: Inventory): HostView {
           list.push(c.id);
           byCore.set(key, list);
         }
-        return [...byCore.values()].map((l) => l.sort((a, b) => a - b)).sort((a, b) => a[0]! - b[0]!);
+        // Grouped by last-level cache (its id is its lowest CPU, so the node's first core stays first), as the
+        // Topology screen's pin advice does: vCPUs fill one cache before the next.
+        const llc = new Map(cpus.map((c) => [c.id, c.llc ?? c.id]));
+        const key = (l: number[]) => [llc.get(l[0]!) ?? l[0]!, l[0]!] as const;
+        return [...byCore.values()]
+          .map((l) => l.sort((a, b) => a - b))
+          .sort((a, b) => key(a)[0] - key(b)[0] || key(a)[1] - key(b)[1]);
       }
       const n = inventory.numa.find((x) => x.id === node);
       return (n?.cpus ?? []).map((c) => [c]);

@@ -165,10 +165,24 @@ describe('pinToNodeEdits', () => {
     expect(pinToNodeEdits(noGpu, eight, 1).ok).toBe(true);
   });
 
-  it('the Xeon topology used here is the one the kernel reports: siblings n and n+28', () => {
-    const cpus = xeonCpus();
-    expect(cpus.find((c) => c.id === 29)).toMatchObject({ siblings: [1, 29], node: 0 });
-    expect(cpus.find((c) => c.id === 14)).toMatchObject({ siblings: [14, 42], node: 1 });
+  it('the topology these tests assume (Xeon E5-2680 v4 x2: siblings n and n+28) is what the scanner reads from the fixture', () => {
+    const scanned = eight.cpus.map(({ id, node, siblings }) => ({ id, node, siblings }));
+    expect(scanned).toEqual(xeonCpus().map(({ id, node, siblings }) => ({ id, node, siblings })));
+  });
+
+  it('vCPUs fill one last-level cache before the next, also when the kernel interleaves the caches\' CPU ids', () => {
+    // Eight cores without SMT on node 0; even ids share one L3, odd ids the other (as on some multi-CCD parts).
+    const cpus = Array.from({ length: 8 }, (_, id) => ({ id, core: id, package: 0, node: 0, siblings: [id], llc: id % 2 }));
+    const host = { ...eight, cpus, numa: eight.numa.slice(0, 1).map((n) => ({ ...n, cpus: cpus.map((c) => c.id) })) };
+    const four = unpinned.replace('>14</vcpu>', '>4</vcpu>');
+    const out = applyEdits(four, edits(pinToNodeEdits(four, host, 0)));
+    expect([...out.matchAll(/<vcpupin vcpu='\d+' cpuset='(\d+)'\/>/g)].map((m) => Number(m[1]))).toEqual([2, 4, 6, 1]);
+    expect(out).toContain(`<emulatorpin cpuset='3,5,7'/>`);
+  });
+
+  it('siblings the kernel does not report (null) count as unknown: each CPU its own core', () => {
+    const r = pinToNodeEdits(unpinned, { ...eight, cpus: eight.cpus.map((c) => ({ ...c, siblings: c.id === 5 ? null : c.siblings })) });
+    expect(r.ok && r.notes).toEqual([expect.stringMatching(/SMT siblings unknown/), expect.stringMatching(/GiB free now/)]);
   });
 });
 
