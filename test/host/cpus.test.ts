@@ -63,6 +63,23 @@ describe('CPU topology', () => {
     expect(inv.numa[0]!.cpus).not.toContain(28);
   });
 
+  it('a rescan sees a CPU go offline (the topology is read again when the online set changes)', () => {
+    const root = build(host('turing-four-function'));
+    const first = scanHost({ root });
+    expect(first.cpus.find((c) => c.id === 7)!.siblings).toEqual([7, 15]);
+    expect(scanHost({ root }).cpus).toEqual(first.cpus);
+    // What the kernel does when CPU 15 goes offline: online list, its directories, its sibling's list.
+    fs.writeFileSync(path.join(root, 'sys/devices/system/cpu/online'), '0-14\n');
+    fs.writeFileSync(path.join(cpuDir(root, 15), 'online'), '0\n');
+    fs.rmSync(path.join(cpuDir(root, 15), 'topology'), { recursive: true });
+    fs.rmSync(path.join(cpuDir(root, 15), 'cache'), { recursive: true });
+    fs.writeFileSync(path.join(cpuDir(root, 7), 'topology/thread_siblings_list'), '7\n');
+    const second = scanHost({ root });
+    expect(second.host.offlineCpus).toEqual([15]);
+    expect(second.cpus.find((c) => c.id === 7)!.siblings).toEqual([7]);
+    expect(second.host.notices).toEqual([]);
+  });
+
   it('without the online list, reads each cpuN/online', () => {
     const h = host('turing-four-function');
     const root = build({ ...h, cpu: { ...h.cpu, topology: { ...topologyOf(h), offline: [15] } } }, (r) => fs.rmSync(path.join(r, 'sys/devices/system/cpu/online')));

@@ -16,7 +16,8 @@ import { deviceLabel, NodeCard, nodeLabel, type Lit } from './NodeCard';
 import './topology.css';
 
 function PinTable({ model, lit, onLight }: { model: TopologyModel; lit: Lit; onLight(l: Lit): void }) {
-  const gpus = model.nodes.flatMap((n) => n.gpus.map((g) => ({ gpu: g, node: n, advice: pinAdvice(model, g) })));
+  // The boot display stays with the host: no guest to pin for it.
+  const gpus = model.nodes.flatMap((n) => n.gpus.filter((g) => !g.bootVga).map((g) => ({ gpu: g, node: n, advice: pinAdvice(model, g) })));
   if (gpus.length === 0) return null;
   return (
     <section className="card topo-pins" aria-label="Where to pin">
@@ -41,8 +42,7 @@ function PinTable({ model, lit, onLight }: { model: TopologyModel; lit: Lit; onL
               title={advice?.reason}
             >
               <td>
-                <span className="ellipsis">{deviceLabel(gpu)}</span> <code>{gpu.address}</code>{' '}
-                {gpu.bootVga ? <span className="muted">(boot display)</span> : null}
+                <span className="ellipsis">{deviceLabel(gpu)}</span> <code>{gpu.address}</code>
               </td>
               <td>{nodeLabel(node.id)}</td>
               <td>{advice ? <code className="topo-pin-list">{advice.cpuList}</code> : <span className="muted">unknown</span>}</td>
