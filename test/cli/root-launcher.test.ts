@@ -15,7 +15,8 @@ const CLI = path.join(projectRoot, 'bin', 'vfio-pilot');
 const built = existsSync(path.join(projectRoot, 'dist', 'node', 'cli.cjs'));
 const isRoot = process.getuid?.() === 0;
 
-describe.skipIf(!built || !isRoot)('bin/vfio-pilot as root', () => {
+const why = !isRoot ? ' [skipped: the rule is about running as root]' : !built ? ' [skipped: dist/ not built: npm run build]' : '';
+describe.skipIf(why !== '')(`bin/vfio-pilot as root${why}`, () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vfio-root-launcher-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const marker = path.join(dir, 'ran');

@@ -80,10 +80,13 @@ describe.skipIf(!canBuild)(title('staged packages'), () => {
     expect(sh('rpm', ['-qp', '--recommends', rpm]).out).toContain('libvirt-client');
   });
 
-  describe('installed into a scratch root (dpkg --root)', () => {
+  const isRoot = process.getuid?.() === 0;
+  describe.skipIf(!isRoot)(`installed into a scratch root (dpkg --root)${isRoot ? '' : ' [skipped: dpkg installs only as root]'}`, () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'vfio-dpkg-root-'));
     afterAll(() => rmSync(root, { recursive: true, force: true }));
-    const dpkg = (...args: string[]) => sh('dpkg', [`--root=${root}`, '--force-script-chrootless', '--force-depends', ...args]);
+    // dpkg wants ldconfig and start-stop-daemon on PATH, which a clean user PATH (/usr/bin:/bin) lacks.
+    const sbin = { PATH: `${process.env.PATH ?? '/usr/bin:/bin'}:/usr/local/sbin:/usr/sbin:/sbin` };
+    const dpkg = (...args: string[]) => sh('dpkg', [`--root=${root}`, '--force-script-chrootless', '--force-depends', ...args], sbin);
     const script = (name: string, ...args: string[]) => sh('sh', [path.join(root, 'var/lib/dpkg/info', `vfio-pilot.${name}`), ...args], { DPKG_ROOT: root });
     const at = (p: string) => path.join(root, p);
 
