@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // `npm start [-- --root DIR --pci-ids FILE ...]`: builds dist/ if it is missing, then opens the Electron app.
-// Without an Electron binary (installed with ELECTRON_SKIP_BINARY_DOWNLOAD) it says so on one line and runs
+// Without an Electron binary (`npm run setup` could not fetch it) it says so on one line and runs
 // the web mode instead, `bin/vfio-pilot serve` with the same arguments, which prints the URL to open.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { electronBinary } from './electron-binary.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const args = process.argv.slice(2);
@@ -18,16 +18,6 @@ if (missing.length > 0) {
   process.stderr.write(`vfio-pilot: ${missing.join(', ')} missing: building first (npm run build)\n`);
   const result = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
-}
-
-/** The Electron executable the `electron` package names, or null when it was installed without one. */
-function electronBinary() {
-  try {
-    const binary = createRequire(import.meta.url)('electron');
-    return typeof binary === 'string' && existsSync(binary) ? binary : null;
-  } catch {
-    return null; // "Electron failed to install correctly": the binary was never downloaded
-  }
 }
 
 let child;

@@ -19,7 +19,7 @@ const kernel = read('e2e/artifacts/kernel/summary.json');
 const suites = [
   ['unit', unit.numPassedTests, unit.numFailedTests, unit.numPendingTests + unit.numTodoTests],
   ['e2e', e2e.expected, e2e.unexpected + e2e.flaky, e2e.skipped],
-  ['kernel', kernel.passed, kernel.failed + kernel.missing, 0],
+  ['kernel', kernel.passed, kernel.failed + kernel.missing, kernel.skipped ?? 0],
 ];
 for (const [name, p, f, s] of suites) console.log(`  ${name}: ${p} passed, ${f} failed, ${s} skipped`);
 const total = suites.reduce((acc, [, p, f, s]) => [acc[0] + p, acc[1] + f, acc[2] + s], [0, 0, 0]);

@@ -13,9 +13,12 @@ import type { Inventory } from '../../shared/model';
 import { HostRootError, scanHost } from '../host/scan';
 import { readReadinessFacts } from '../host/readiness-facts';
 import { runChecks } from '../../shared/readiness';
+import { helperStatus, installHelper } from './helper-install';
+import type { HelperInstallOptions } from './helper-install';
 import { runHelperRequest } from './helper-runner';
 import type { HelperContext } from './helper-runner';
 import { watchDevices } from './device-watch';
+import { HELPER_PROTOCOL, INSTALLED } from '../helper/install-settings';
 import { createVmsHandlers } from './vms-handlers';
 import { analyseDomain } from '../../shared/domain';
 import { isLocalUri } from '../../shared/vms/uri';
@@ -37,6 +40,8 @@ export interface BackendOptions {
    * writes like a kernel; the e2e server passes a simulated kernel here (test/helper/fake-kernel.ts).
    */
   helperIo?: HelperContext['io'];
+  /** Where the helper's install resources are and how the app was installed (helper.status, helper.install). */
+  helperInstall?: HelperInstallOptions;
   /** libvirt: the virsh program, the define history folder, the timeout (tests point these elsewhere). */
   vms?: VmsBackendOptions;
 }
@@ -91,10 +96,16 @@ export function helperModeFor(root: string): HelperContext['mode'] {
 export function createBackend(options: BackendOptions): Backend {
   const { root, pciIdsPath, helperMode } = options;
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
-  const helperContext: HelperContext = options.helperIo ? { root, mode: helperMode, io: options.helperIo } : { root, mode: helperMode };
   // One privileged run at a time: two overlapping binds of one group would interleave their sysfs writes.
   let helperQueue: Promise<unknown> = Promise.resolve();
   const watch = watchDevices(root, options.watchIntervalMs);
+  const installOptions: HelperInstallOptions = options.helperInstall ?? { packaging: 'source', resourcesDir: null };
+  const helperContext: HelperContext = {
+    root,
+    mode: helperMode,
+    ...(options.helperIo ? { io: options.helperIo } : {}),
+    ...(options.helperInstall ? { install: options.helperInstall } : {}),
+  };
 
   /** Reads the host; the reader's own failures (root unreadable) become HOST_READ_FAILED, anything else is a bug. */
   const readHost = <T>(read: (inventory: Inventory) => T): Result<T> => {
@@ -131,6 +142,15 @@ export function createBackend(options: BackendOptions): Backend {
       helperQueue = run.catch(() => undefined);
       return run;
     },
+    'helper.status': async () =>
+      helperMode === 'in-process'
+        ? ok({ state: 'not-needed', expected: HELPER_PROTOCOL, installed: null, launcher: INSTALLED.launcher, packaging: installOptions.packaging, canInstall: false, canRemove: false, message: '' })
+        : ok(await helperStatus(installOptions)),
+    'helper.install': (request) => {
+      const run = helperQueue.then(() => installHelper(request.action, installOptions));
+      helperQueue = run.catch(() => undefined);
+      return run;
+    },
     ...vms,
   };
 
@@ -150,6 +170,8 @@ export function createBackend(options: BackendOptions): Backend {
       if (!isChannel(channel)) {
         return fail('UNKNOWN_CHANNEL', `no such channel: ${describeChannel(channel)}`);
       }
+      // Installing a root-owned program is for the desktop app's own window, never a browser holding a token.
+      if (channel === 'helper.install' && origin === 'web') return fail('FORBIDDEN', 'the helper is installed from the desktop app, not the web mode');
       try {
         return await run(channel, payload);
       } catch (err) {

@@ -22,6 +22,9 @@ import { HELPER_ERROR_CODES } from '../../shared/model/helper';
 import { runCore } from '../helper/core';
 import { EXIT, exitCodeFor } from '../helper/errors';
 import type { HelperIo } from '../helper/io';
+import { INSTALLED } from '../helper/install-settings';
+import { helperStatus } from './helper-install';
+import type { HelperInstallOptions } from './helper-install';
 import { createRealIo } from '../helper/io';
 
 export interface HelperContext {
@@ -35,10 +38,12 @@ export interface HelperContext {
    * here (test/helper/fake-kernel.ts `FakeKernel.fromTree(root).io`).
    */
   io?: HelperIo;
+  /** How the app was installed, for the words of a refusal of the installed helper (default: a checkout). */
+  install?: HelperInstallOptions;
 }
 
 /** The installed launcher (root-owned, see build-resources/install-helper.sh) that the polkit action pins. */
-export const INSTALLED_HELPER = '/usr/libexec/vfio-pilot/vfio-pilot-helper';
+export const INSTALLED_HELPER = INSTALLED.launcher;
 const PKEXEC = '/usr/bin/pkexec';
 
 /** The helper's argv for a request: the grammar documented at the top of electron/helper/cli.ts. */
@@ -68,6 +73,9 @@ export async function runHelperRequest(
       );
       return toResult(result, dryRun);
     }
+    // The installed helper is what pkexec runs: it must be there, root-owned, and speak this build's protocol.
+    const status = await helperStatus(ctx.install ?? { packaging: 'source', resourcesDir: null });
+    if (status.state !== 'ok') return fail('HELPER_FAILED', status.message, status.state);
     return await runThroughPkexec(request);
   } catch (err) {
     return fail('INTERNAL', `running the helper: ${err instanceof Error ? err.message : String(err)}`);

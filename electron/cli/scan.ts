@@ -1,5 +1,6 @@
 /** `vfio-pilot scan [--root DIR] [--pci-ids FILE] [--json]`: the host inventory as a tree by IOMMU group, or JSON. */
 import type { Finding, Inventory, PciDevice } from '../../shared/model';
+import { formatCpuList } from '../../shared/analysis/cpulist';
 import { HostRootError, scanHost } from '../host/scan';
 import { parseArgs } from './args';
 import type { CommandIo } from './main';
@@ -43,6 +44,20 @@ export function formatDevice(d: PciDevice): string {
   return `${d.address}  ${cls}: ${vendor} ${device} [${d.vendorId}:${d.deviceId}]${rev}\n      ${facts.join('  ')}`;
 }
 
+/** `CPUs 56 online: 2 packages, 28 cores (SMT), 2 last-level caches`, and what is offline. */
+function formatCpus(inv: Inventory): string {
+  const { cpus, host } = inv;
+  if (cpus.length === 0) return 'CPUs: topology not read (see Read problems)';
+  const count = (values: (string | number | null)[]) => new Set(values).size;
+  const cores = count(cpus.map((c) => (c.siblings ? c.siblings.join(',') : `cpu${c.id}`)));
+  const smt = cpus.some((c) => (c.siblings?.length ?? 1) > 1);
+  const offline = host.offlineCpus?.length ? `; offline ${formatCpuList(host.offlineCpus)}` : '';
+  return (
+    `CPUs ${cpus.length} online: ${count(cpus.map((c) => c.package))} package(s), ${cores} cores${smt ? ' (SMT)' : ''}, ` +
+    `${count(cpus.map((c) => `${c.package}:${c.llc}`))} last-level cache(s)${offline}`
+  );
+}
+
 export function formatInventory(inv: Inventory): string {
   const out: string[] = [];
   const h = inv.host;
@@ -52,6 +67,7 @@ export function formatInventory(inv: Inventory): string {
     `IOMMU ${h.iommuGroupsPresent ? `on, ${inv.groups.length} groups` : 'off (no IOMMU groups)'}` +
       (h.interruptRemapping === null ? '' : `, interrupt remapping ${h.interruptRemapping ? 'on' : 'off'}`),
   );
+  out.push(formatCpus(inv));
   if (h.cmdline !== null) out.push(`Command line: ${h.cmdline}`);
   if (h.root !== '/') out.push(`Root: ${h.root}`);
   if (h.pciIds.notice) out.push(`Note: ${h.pciIds.notice}`);

@@ -1,6 +1,6 @@
 /**
  * `vfio-pilot xml lint|attach|pin|fix FILE ...`: the VM editor's analysis and actions on a domain XML file, against
- * the host at --root. lint prints the findings (exit 1 when one is an error); attach, pin and fix print the edited
+ * the host at --root (FILE `-`: standard input). lint prints the findings (exit 1 when one is an error); attach, pin and fix print the edited
  * XML on stdout (the file itself is left alone: redirect, or `virsh define` the output). Exit 2: bad usage, an
  * unreadable file or root; exit 1: the action was refused (with the reason on stderr).
  */
@@ -18,6 +18,7 @@ const USAGE = [
   '       vfio-pilot xml attach FILE ADDR... [--root DIR] [--pci-ids FILE]',
   '       vfio-pilot xml pin FILE [--node N] [--root DIR] [--pci-ids FILE]',
   '       vfio-pilot xml fix FILE CODE [--root DIR] [--pci-ids FILE]',
+  'FILE may be - (standard input): virsh dumpxml VM | vfio-pilot xml lint -',
 ].join('\n');
 
 /** The JSON contract of `xml lint --json`: exactly these fields per finding. */
@@ -27,9 +28,10 @@ export interface LintJson {
 
 class Refused extends Error {}
 
+/** FILE, or `-` for standard input (`virsh dumpxml VM | vfio-pilot xml lint -`). */
 function readDomainFile(file: string): string {
   try {
-    return fs.readFileSync(file, 'utf8');
+    return fs.readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (err) {
     throw new Refused(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }

@@ -4,6 +4,7 @@
  *
  * ARGV GRAMMAR (a fixed, closed set; anything else is USAGE, exit 2):
  *   vfio-pilot-helper [--force] [--with-group] [--dry-run] (bind-vfio|unbind|restore) ADDR...
+ *   vfio-pilot-helper --protocol     prints the protocol version (build-resources/helper-install.json), exit 0
  *   - options come before the verb, each at most once, no `--opt=value`, no `--`;
  *   - after the verb only PCI addresses (1 to 64): `^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$`
  *     (a non-matching one is INVALID_ADDRESS, exit 1); repeated addresses count once.
@@ -38,6 +39,7 @@ import { runCore } from './core';
 import type { CoreRequest } from './core';
 import { EXIT, HelperError, exitCodeFor, shown } from './errors';
 import type { HelperIo } from './io';
+import { HELPER_PROTOCOL } from './install-settings';
 import { createRealIo } from './io';
 
 const VERBS: readonly HelperVerb[] = ['bind-vfio', 'unbind', 'restore'];
@@ -98,6 +100,12 @@ export function requesterUid(env: NodeJS.ProcessEnv, processUid: number): number
 }
 
 function main(): void {
+  // `--protocol`: the version of this argv grammar and answer, asked by the app (without privilege) before it
+  // relies on an installed helper.
+  if (process.argv.length === 3 && process.argv[2] === '--protocol') {
+    process.stdout.write(`${HELPER_PROTOCOL}\n`);
+    return;
+  }
   const euid = process.geteuid?.() ?? -1;
   const uid = requesterUid(process.env, process.getuid?.() ?? -1);
   const { line, exitCode } = runHelperCli(process.argv.slice(2), { root: '/', io: createRealIo('/'), euid, uid });

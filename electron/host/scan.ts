@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { HostInfo, IommuGroup, Inventory, PciDevice } from '../../shared/model';
 import { analyse } from '../../shared/analysis/findings';
 import { groupIsolation } from '../../shared/analysis/isolation';
+import { readCpus } from './cpus';
 import { loadPciIds } from './pciids';
 import { PciReadCache, readPciDevices } from './pci';
 import {
@@ -105,6 +106,8 @@ export function scanHost(options: ScanOptions = {}): Inventory {
   const numa = readNumaNodes(root, notice);
   const nodeById = new Map(numa.map((n) => [n.id, n]));
   for (const d of devices) if (d.numaNode !== null) nodeById.get(d.numaNode)?.devices.push(d.address);
+  // Read on every scan, not once per boot: CPUs go offline and come back at run time (smt/control, hotplug).
+  const cpuReading = readCpus(root, numa, notice);
 
   const host: HostInfo = {
     root,
@@ -115,13 +118,12 @@ export function scanHost(options: ScanOptions = {}): Inventory {
     modules: readModules(root, notice),
     iommuGroupsPresent: groups.length > 0,
     interruptRemapping: boot.interruptRemapping,
+    offlineCpus: cpuReading.offline,
     hugepages: readHugepages(path.join(root, 'sys/kernel/mm/hugepages'), notice),
     pciIds: pciIds.kind === 'loaded' ? { path: pciIds.path, notice: null } : { path: null, notice: pciIds.notice },
     notices,
   };
-  // TODO(topology, issue 8): read sys/devices/system/cpu into cpus.
-  const cpus: Inventory['cpus'] = [];
-  return { host, devices, groups, numa, cpus, findings: analyse({ host, devices, groups, numa }) };
+  return { host, devices, groups, numa, cpus: cpuReading.cpus, findings: analyse({ host, devices, groups, numa }) };
 }
 
 /**

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { BrowserWindow, app, dialog, ipcMain, protocol, session } from 'electron';
 import { createBackend, helperModeFor } from '../backend/backend';
 import type { Backend } from '../backend/backend';
+import { detectPackaging } from '../backend/helper-install';
 import { CONTENT_SECURITY_POLICY } from '../backend/renderer-assets';
 import { checkRoot } from '../host/scan';
 import { APP_SCHEME, APP_START_URL } from './app-origin';
@@ -46,6 +47,8 @@ async function start(): Promise<void> {
     root,
     ...(args.pciIdsPath === undefined ? {} : { pciIdsPath: path.resolve(args.pciIdsPath) }),
     helperMode: helperModeFor(root),
+    // The AppImage (APPIMAGE set) can install its helper; deb/rpm did at install time; a checkout has no resources.
+    helperInstall: detectPackaging(process.env, app.isPackaged ? process.resourcesPath : undefined),
     log,
   });
 

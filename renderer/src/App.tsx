@@ -8,7 +8,10 @@ import { assertNever } from '../../shared/ipc/result';
 import { Icon } from './components/Icon';
 import { DevicesScreen } from './features/devices/DevicesScreen';
 import { ReadinessScreen } from './features/readiness/ReadinessScreen';
+import { HelperInstallBanner } from './features/helper-install/HelperInstallBanner';
 import { VmsScreen, useVmsStatus } from './features/vms';
+import { TopologyScreen } from './features/topology/TopologyScreen';
+import { selectTopologyStatus } from './features/topology/status';
 
 interface ScreenEntry {
   id: ScreenId;
@@ -19,6 +22,7 @@ interface ScreenEntry {
 const SCREENS: ScreenEntry[] = [
   { id: 'readiness', label: 'Readiness' },
   { id: 'devices', label: 'Devices' },
+  { id: 'topology', label: 'Topology' },
   { id: 'vms', label: 'VMs' },
 ];
 
@@ -42,7 +46,9 @@ function StatusDot({ status }: { status: ScreenStatus }) {
 function Rail({ current, onGo }: { current: ScreenId; onGo(id: ScreenId): void }) {
   const devicesStatus = useInventory(selectDevicesStatus);
   const readinessStatus = useReadiness(selectReadinessStatus);
-  const statusOf: Record<ScreenId, ScreenStatus> = { readiness: readinessStatus, devices: devicesStatus, vms: useVmsStatus() };
+  const topologyStatus = useInventory(selectTopologyStatus);
+  const vmsStatus = useVmsStatus();
+  const statusOf: Record<ScreenId, ScreenStatus> = { readiness: readinessStatus, devices: devicesStatus, topology: topologyStatus, vms: vmsStatus };
   return (
     <nav className="rail" aria-label="Screens">
       <div className="brand">
@@ -136,6 +142,8 @@ function Screen({ id }: { id: ScreenId }) {
       return <ReadinessScreen />;
     case 'devices':
       return <DevicesScreen />;
+    case 'topology':
+      return <TopologyScreen />;
     case 'vms':
       return <VmsScreen />;
     default:
@@ -158,6 +166,7 @@ export function App() {
       <Rail current={screen} onGo={go} />
       <div className="app-main">
         <HostHeader />
+        <HelperInstallBanner />
         <main className="screen">
           <Screen id={screen} />
         </main>

@@ -31,7 +31,7 @@ function finding(code: DomainFindingCode, severity: Severity, subject: PciAddres
   return { code, severity, subject, message, ...at(el), fixes };
 }
 
-const describe = (d: PciDevice | undefined, a: PciAddress) =>
+const nameOf = (d: PciDevice | undefined, a: PciAddress) =>
   d?.deviceName ? `${a} (${d.vendorName ? d.vendorName + ' ' : ''}${d.deviceName})` : a;
 
 function hostdevFindings(model: DomainModel, host: HostView): Draft[] {
@@ -54,11 +54,14 @@ function hostdevFindings(model: DomainModel, host: HostView): Draft[] {
       const group = host.group(d.iommuGroup);
       const missing = host.companions(h.source).filter((a) => !passed.has(a));
       if (missing.length) {
-        const plan = planAttach(model, host, [h.source]);
+        // Only the functions of the passed card(s) are safe to add in one click; a shared group would take host
+        // devices (a chipset's SATA or NIC) along, which the user must choose knowingly (attach does that).
+        const plan = group?.isolation === 'shared' ? null : planAttach(model, host, [h.source]);
         out.push(finding('HOSTDEV_GROUP_INCOMPLETE', 'error', h.source, h.el,
-          `${describe(d, h.source)} is in IOMMU group ${d.iommuGroup}, and vfio only hands a group over whole: ${missing.join(', ')} ` +
-          `${missing.length === 1 ? 'is' : 'are'} in the same group but not passed to this VM, so it will not start (or the host keeps a device the VM can reach by DMA). Pass ${missing.length === 1 ? 'it' : 'them'} too.`,
-          plan.ok ? [{ title: `Add ${missing.join(', ')} to the VM`, edits: plan.edits }] : []));
+          `${nameOf(d, h.source)} is in IOMMU group ${d.iommuGroup}, and vfio only hands a group over whole: ${missing.join(', ')} ` +
+          `${missing.length === 1 ? 'is' : 'are'} in the same group but not passed to this VM, so it will not start (or the host keeps a device the VM can reach by DMA). ` +
+          (plan ? `Pass ${missing.length === 1 ? 'it' : 'them'} too.` : 'Pass them too only if the host can do without them (see HOSTDEV_NOT_ISOLATED), or pass a GPU in a group of its own.'),
+          plan?.ok ? [{ title: `Add ${missing.join(', ')} to the VM`, edits: plan.edits }] : []));
       }
       if (group?.isolation === 'shared') {
         const others = [...new Set(group.devices.filter((a) => slotOf(a) !== slotOf(h.source!) && host.companions(h.source!).includes(a)).map(slotOf))];
@@ -69,7 +72,7 @@ function hostdevFindings(model: DomainModel, host: HostView): Draft[] {
     }
     if (d.bootVga === true) {
       out.push(finding('BOOT_VGA_PASSTHROUGH', 'warning', h.source, h.el,
-        `${describe(d, h.source)} is the host's boot display: while the VM runs the host has no screen (and the firmware framebuffer may keep hold of the card). ` +
+        `${nameOf(d, h.source)} is the host's boot display: while the VM runs the host has no screen (and the firmware framebuffer may keep hold of the card). ` +
         'Pass a GPU that is not the boot display, or set the other GPU as primary in the firmware.'));
     }
     // The same table and the same cut as the Devices screen's RESET_QUIRK findings.
@@ -145,7 +148,7 @@ function featureFindings(model: DomainModel, host: HostView): Draft[] {
     if (!hidden || !vendorDone) {
       const lacking = [...(hidden ? [] : ["<kvm><hidden state='on'/>"]), ...(vendorDone ? [] : ["<hyperv><vendor_id state='on' value=.../>"])];
       out.push(finding('NVIDIA_DETECTION', 'info', geforce.source, model.features ?? geforce.el,
-        `${describe(host.device(geforce.source!), geforce.source!)} is a GeForce card and the domain lacks ${lacking.join(' and ')}. ` +
+        `${nameOf(host.device(geforce.source!), geforce.source!)} is a GeForce card and the domain lacks ${lacking.join(' and ')}. ` +
         'NVIDIA drivers before R465 (April 2021) refuse to run in a VM they detect (Code 43 on Windows); current drivers no longer need these, older ones and some anti-cheat software do.',
         [{ title: `Hide the hypervisor: add ${lacking.join(' and ')}`, edits: antiDetectionEdits(model) }]));
     }

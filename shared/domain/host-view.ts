@@ -23,7 +23,20 @@ export interface HostView {
   siblingsKnown: boolean;
 }
 
+// One view per inventory object: the editor lints on every keystroke against the same inventory, and building
+// the maps of a 1,000-function host each time would cost more than the lint. Inventories are never mutated.
+const views = new WeakMap<Inventory, HostView>();
+
 export function hostView(inventory: Inventory): HostView {
+  let view = views.get(inventory);
+  if (!view) {
+    view = buildHostView(inventory);
+    views.set(inventory, view);
+  }
+  return view;
+}
+
+function buildHostView(inventory: Inventory): HostView {
   const devices = new Map(inventory.devices.map((d) => [d.address, d]));
   const groups = new Map(inventory.groups.map((g) => [g.id, g]));
   const cpus = inventory.cpus ?? [];
@@ -48,13 +61,13 @@ export function hostView(inventory: Inventory): HostView {
     },
     nodeOfCpu: (c) => cpuNode.get(c) ?? null,
     nodes,
-    siblingsKnown: cpus.length > 0,
+    siblingsKnown: cpus.length > 0 && cpus.every((c) => c.siblings !== null),
     cores(node) {
       if (cpus.length > 0) {
         const byCore = new Map<string, number[]>();
         for (const c of cpus) {
           if (c.node !== node) continue;
-          const key = (c.siblings.length ? c.siblings : [c.id]).join(',');
+          const key = (c.siblings?.length ? c.siblings : [c.id]).join(',');
           const list = byCore.get(key) ?? [];
           list.push(c.id);
           byCore.set(key, list);

@@ -60,6 +60,12 @@ export function planPinning(model: DomainModel, host: HostView, node?: number): 
     emulator = hostCore;
     notes.push(`no core of node ${target} is left after the vCPUs: the emulator shares the host's core ${formatCpuset(hostCore)}`);
   }
+  // Strict binding with ordinary pages needs the memory free on that node when the guest starts.
+  const free = host.inventory.numa.find((x) => x.id === target)?.memFreeKiB ?? null;
+  if (!model.hugepages && model.memoryKiB !== null && free !== null && free < model.memoryKiB) {
+    const gib = (kib: number) => `${+(kib / 1048576).toFixed(1)} GiB`;
+    notes.push(`node ${target} has ${gib(free)} free now for a ${gib(model.memoryKiB)} guest: the strict memory binding fails to start unless memory is freed there or the guest uses hugepages reserved on node ${target}`);
+  }
   const t = Math.max(1, ...avail.slice(0, used).map((c) => c.length));
   const topology = n % t === 0 ? { sockets: 1, cores: n / t, threads: t } : { sockets: 1, cores: n, threads: 1 };
   return { ok: true, plan: { node: target, vcpus, emulator, topology, notes } };

@@ -137,7 +137,9 @@ class Reader {
         const next = t.indexOf('<', start);
         const end = next === -1 ? t.length : next;
         const raw = t.slice(start, end);
-        const bad = raw.search(/\S/);
+        // A byte-order mark may open the file (editors on Windows write one); it is kept like whitespace.
+        // XML whitespace is these four; JavaScript's \s would also let U+00A0 and U+FEFF through.
+        const bad = raw.search(start === 0 ? /[^ \t\r\n\uFEFF]/ : /[^ \t\r\n]/);
         if (bad !== -1) throw new Fail(root ? 'text after the root element' : 'text before the root element', start + bad);
         nodes.push({ kind: 'text', start, end, value: raw });
         this.pos = end;

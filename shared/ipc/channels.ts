@@ -2,7 +2,10 @@
  * Channel and method names of the IPC contract, without the schemas: the sandboxed preload and the renderer
  * import this file, so they do not carry zod. contract.ts checks that these names and its schemas agree.
  */
-export const CHANNELS = ['host.scan', 'host.check', 'helper.preview', 'helper.run', 'vms.list', 'vms.dumpxml', 'vms.define', 'vms.history', 'vms.undo'] as const;
+export const CHANNELS = [
+  'host.scan', 'host.check', 'helper.preview', 'helper.run', 'helper.status', 'helper.install',
+  'vms.list', 'vms.dumpxml', 'vms.define', 'vms.history', 'vms.undo',
+] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 /** Prefix of every Electron IPC channel name, so the preload can refuse anything else. */
@@ -14,6 +17,8 @@ export const METHODS = {
   checkHost: 'host.check',
   previewHelper: 'helper.preview',
   runHelper: 'helper.run',
+  helperStatus: 'helper.status',
+  installHelper: 'helper.install',
   listVms: 'vms.list',
   dumpVmXml: 'vms.dumpxml',
   defineVm: 'vms.define',

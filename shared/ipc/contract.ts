@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import type { HelperResult, Inventory, VmDefineResult, VmHistoryEntry, VmList } from '../model';
+import type { HelperInstallStatus } from '../model/helper-install';
 import type { ReadinessReport } from '../readiness/types';
 import { PCI_ADDRESS_RE } from '../model/pci';
 import { checkConnectUri } from '../vms/uri';
@@ -56,6 +57,10 @@ export const contract = {
   'helper.preview': { request: helperRequestSchema, reply: null as unknown as HelperResult },
   /** Run the helper (through pkexec on a real host) and return its answer. */
   'helper.run': { request: helperRequestSchema, reply: null as unknown as HelperResult },
+  /** Is the system helper installed, root-owned, and speaking this app's protocol? (No privilege needed.) */
+  'helper.status': { request: z.object({}).strict(), reply: null as unknown as HelperInstallStatus },
+  /** The AppImage's one-time helper install (or removal) through pkexec, after the app explained it. */
+  'helper.install': { request: z.object({ action: z.enum(['install', 'remove']) }).strict(), reply: null as unknown as HelperInstallStatus },
   /** The domains of a libvirt connection with state and the host PCI functions each holds (`vfio-pilot vms --json`). */
   'vms.list': { request: vmsListRequest, reply: null as unknown as VmList },
   /** A domain's persistent XML (`virsh dumpxml --inactive`), the text the editor opens. */

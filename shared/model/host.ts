@@ -50,6 +50,11 @@ export interface HostInfo {
   iommuGroupsPresent: boolean;
   /** Whether interrupt remapping is reported on (from the IOMMU's sysfs caps, when known). */
   interruptRemapping: boolean | null;
+  /**
+   * CPUs the kernel knows but has taken offline (`nosmt`, hotplug): they are not in Inventory.cpus, since an
+   * offline CPU has no topology or cache directory to read. null when sys/devices/system/cpu cannot be read.
+   */
+  offlineCpus: number[] | null;
   /** Global hugepage pools from /sys/kernel/mm/hugepages. */
   hugepages: HugepagePool[];
   /** Where names came from, or why there are none. */
@@ -59,21 +64,25 @@ export interface HostInfo {
 }
 
 /**
- * One logical CPU as the kernel numbers it (sys/devices/system/cpu/cpuN/topology and cache/indexN).
- * hwloc's PU: the checks, the topology map and the pinning planner all read this one list.
+ * One online logical CPU as the kernel numbers it (sys/devices/system/cpu/cpuN/topology and cache/indexN).
+ * hwloc's PU: the checks, the topology map and the pinning planner all read this one list. A field whose file
+ * is missing or unreadable is null, and HostInfo.notices says which file and why: never a guess.
  */
 export interface Cpu {
   /** Logical CPU number (the N of cpuN). */
   id: number;
-  /** `topology/core_id`: unique only within a package. */
-  core: number;
+  /** `topology/core_id`: unique only within a package, and not contiguous (Broadwell, Zen skip numbers). */
+  core: number | null;
   /** `topology/physical_package_id`. */
-  package: number;
-  /** NUMA node holding this CPU, or null when the host exposes no nodes. */
+  package: number | null;
+  /** NUMA node holding this CPU (the cpuN/nodeM link, else the node's cpulist); null when the host exposes no nodes. */
   node: number | null;
-  /** CPU ids sharing this core, itself included (`topology/thread_siblings_list`), ascending. */
-  siblings: number[];
-  /** Id of the last-level-cache group: the lowest CPU id in that cache's `shared_cpu_list`; null if unknown. */
+  /** CPU ids sharing this core, itself included (`topology/thread_siblings_list`), ascending: n,n+N/2 or n,n+1. */
+  siblings: number[] | null;
+  /**
+   * Id of the last-level-cache group: the lowest CPU id in the `shared_cpu_list` of the `cache/indexN` with the
+   * highest level (L3 per CCX/CCD on Ryzen and EPYC, per package on Intel); null if the kernel lists no cache.
+   */
   llc: number | null;
 }
 
@@ -83,7 +92,7 @@ export interface Inventory {
   devices: PciDevice[];
   groups: IommuGroup[];
   numa: NumaNode[];
-  /** Every online logical CPU, by id. */
+  /** Every online logical CPU, by id (offline ones are listed in host.offlineCpus). */
   cpus: Cpu[];
   findings: Finding[];
 }

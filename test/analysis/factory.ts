@@ -76,6 +76,7 @@ export function hostInfo(vendor: 'intel' | 'amd' = 'intel', over: Partial<HostIn
     modules: ['kvm', vendor === 'intel' ? 'kvm_intel' : 'kvm_amd'],
     iommuGroupsPresent: true,
     interruptRemapping: true,
+    offlineCpus: [],
     hugepages: [],
     pciIds: { path: null, notice: null },
     notices: [],

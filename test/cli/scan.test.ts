@@ -52,6 +52,7 @@ describe('vfio-pilot scan', () => {
     expect(r.stdout.split(boot.message).length - 1).toBe(1);
     expect(r.stdout).toContain(`Findings (${inv.findings.length})`);
     expect(r.stdout).toMatch(/node 1: cpus 14-27,42-55/);
+    expect(r.stdout).toContain('CPUs 56 online: 2 package(s), 28 cores (SMT), 2 last-level cache(s)\n');
   });
 
   it('exits 2 with a clear message on a bad root or an unknown option', async () => {

@@ -1,8 +1,10 @@
 /** `vfio-pilot xml lint|attach|pin|fix`: the issue's contract (flags, `{findings: [{code, severity, subject, message, line}]}`, exit codes). */
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { main } from '../../electron/cli/main';
 import type { LintJson } from '../../electron/cli/xml';
 import { summariseDomain } from '../../shared/domain';
@@ -70,12 +72,14 @@ describe('vfio-pilot xml', () => {
     expect((await run(['xml', 'attach', seed, '0000:99:00.0', ...host])).stderr).toMatch(/NOT_FOUND: the host has no PCI function 0000:99:00.0/);
   });
 
-  it('pin prints the pinned XML (a note when the host has no CPU topology); --node picks the node', async () => {
+  it('pin prints the pinned XML (notes on stderr); --node picks the node', async () => {
     const unpinned = file('unpinned.xml', SEED_001.replace(/ {2}<cputune>[\s\S]*<\/cputune>\n/, ''));
     const r = await run(['xml', 'pin', unpinned, ...host]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`<memory mode='strict' nodeset='0'/>`);
     expect(r.stdout.match(/<vcpupin /g)).toHaveLength(14);
+    expect(r.stdout).toContain(`<vcpupin vcpu='1' cpuset='29'/>`);
+    expect(r.stderr).toMatch(/^note: node 0 has 1\.4 GiB free now for a 64 GiB guest/);
     const one = await run(['xml', 'pin', unpinned, '--node', '1', ...host]);
     expect(one.stdout).toContain(`<memory mode='strict' nodeset='1'/>`);
     expect((await run(['xml', 'pin', unpinned, '--node', 'one', ...host])).code).toBe(2);
@@ -101,5 +105,23 @@ describe('vfio-pilot xml', () => {
     expect((await run(['xml', 'frob', seed])).code).toBe(2);
     expect((await run(['xml', 'lint', seed, '--bogus'])).code).toBe(2);
     expect((await run(['xml', 'lint'])).code).toBe(2);
+  });
+});
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const cliBundle = path.join(projectRoot, 'dist/node/cli.cjs');
+const built = fs.existsSync(cliBundle) && fs.existsSync(path.join(projectRoot, 'dist/node/xml.js'));
+if (!built) console.warn('xml.test.ts: the built-CLI cases are skipped: dist/ is not built (node scripts/build.mjs node)');
+
+describe.skipIf(!built)('bin/vfio-pilot xml (built)', () => {
+  const root = buildFixtureRoot(fixtureHosts['eight-gpu-2numa']!, path.join(tmp, 'eight-built'));
+
+  it('reads the domain from standard input with FILE -, as in `virsh dumpxml VM | vfio-pilot xml lint -`', () => {
+    const lint = spawnSync(path.join(projectRoot, 'bin/vfio-pilot'), ['xml', 'lint', '-', '--root', root, '--json'], { input: SEED_001, encoding: 'utf8' });
+    expect(lint.status).toBe(0);
+    expect((JSON.parse(lint.stdout) as LintJson).findings.map((f) => f.code).sort()).toEqual(['HUGEPAGES_SUGGESTED', 'NVIDIA_DETECTION']);
+    const fix = spawnSync(path.join(projectRoot, 'bin/vfio-pilot'), ['xml', 'fix', '-', 'HUGEPAGES_SUGGESTED', '--root', root], { input: SEED_001, encoding: 'utf8' });
+    expect(fix.status).toBe(0);
+    expect(fix.stdout).toBe(SEED_001.replace(`</memory>\n`, `</memory>\n  <memoryBacking>\n    <hugepages/>\n  </memoryBacking>\n`));
   });
 });

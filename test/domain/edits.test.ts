@@ -140,9 +140,17 @@ describe('pinToNodeEdits', () => {
     expect(out).toContain(`<topology sockets='1' cores='2' threads='2'/>`);
   });
 
+  it('a note when the node has less memory free than the guest needs (seed 001: node 0 has 1.4 GiB free, the guest 64 GiB)', () => {
+    const r = pinToNodeEdits(unpinned, eight);
+    expect(r.ok && r.notes).toEqual([expect.stringMatching(/^node 0 has 1\.4 GiB free now for a 64 GiB guest/)]);
+    const huge = unpinned.replace(`<memory unit='MiB'>65536</memory>`, `<memory unit='MiB'>65536</memory>\n  <memoryBacking>\n    <hugepages/>\n  </memoryBacking>`);
+    const h = pinToNodeEdits(huge, eight);
+    expect(h.ok && h.notes).toEqual([]);
+  });
+
   it('without the inventory\'s cpus: each CPU its own core, and a note says so', () => {
     const r = pinToNodeEdits(unpinned, { ...eight, cpus: [] });
-    expect(r.ok && r.notes).toEqual([expect.stringMatching(/SMT siblings unknown/)]);
+    expect(r.ok && r.notes).toEqual([expect.stringMatching(/SMT siblings unknown/), expect.stringMatching(/GiB free now/)]);
     const out = applyEdits(unpinned, edits(r));
     expect([...out.matchAll(/cpuset='(\d+)'\/>/g)].map((m) => Number(m[1])).slice(0, 4)).toEqual([1, 2, 3, 4]);
     expect(out).toContain(`<topology sockets='1' cores='14' threads='1'/>`);
@@ -157,10 +165,14 @@ describe('pinToNodeEdits', () => {
     expect(pinToNodeEdits(noGpu, eight, 1).ok).toBe(true);
   });
 
-  it('the Xeon topology used here is the one the kernel reports: siblings n and n+28', () => {
-    const cpus = xeonCpus();
-    expect(cpus.find((c) => c.id === 29)).toMatchObject({ siblings: [1, 29], node: 0 });
-    expect(cpus.find((c) => c.id === 14)).toMatchObject({ siblings: [14, 42], node: 1 });
+  it('the topology these tests assume (Xeon E5-2680 v4 x2: siblings n and n+28) is what the scanner reads from the fixture', () => {
+    const scanned = eight.cpus.map(({ id, node, siblings }) => ({ id, node, siblings }));
+    expect(scanned).toEqual(xeonCpus().map(({ id, node, siblings }) => ({ id, node, siblings })));
+  });
+
+  it('siblings the kernel does not report (null) count as unknown: each CPU its own core', () => {
+    const r = pinToNodeEdits(unpinned, { ...eight, cpus: eight.cpus.map((c) => ({ ...c, siblings: c.id === 5 ? null : c.siblings })) });
+    expect(r.ok && r.notes).toEqual([expect.stringMatching(/SMT siblings unknown/), expect.stringMatching(/GiB free now/)]);
   });
 });
 

@@ -203,6 +203,9 @@ describe.skipIf(!popOsReq.met)('analyseDomain on the corpus pop_os-win10.xml (co
     expect(notIsolated[0]!.message).toContain('0000:02:00, 0000:05:00');
     const incomplete = found.find((f) => f.code === 'HOSTDEV_GROUP_INCOMPLETE');
     expect(incomplete!.message).toContain('0000:02:00.0, 0000:02:00.1, 0000:05:00.0');
+    // No one-click fix that would hand the host's SATA controller and NIC to the guest.
+    expect(incomplete!.fixes).toEqual([]);
+    expect(incomplete!.message).toMatch(/only if the host can do without them/);
     expect(found.find((f) => f.code === 'BOOT_VGA_PASSTHROUGH')).toMatchObject({ severity: 'warning', subject: '0000:04:00.0' });
     const reset = found.find((f) => f.code === 'RESET_QUIRK' && f.subject === '0000:04:00.0');
     expect(reset).toMatchObject({ severity: 'warning' });

@@ -34,8 +34,8 @@ export function cleanFixtures(): void {
 }
 
 /**
- * Dual Xeon E5-2680 v4 as the kernel numbers it: 14 cores a socket, CPU n and n+28 SMT siblings, node = socket.
- * Used while the scanner does not read sys/devices/system/cpu yet (then its own list wins).
+ * Dual Xeon E5-2680 v4 as the kernel numbers it: 14 cores a socket, CPU n and n+28 SMT siblings, node = socket:
+ * what the pinning tests assume of eight-gpu-2numa, checked against the scanner's own reading of the fixture.
  */
 export function xeonCpus(): Cpu[] {
   const cpus: Cpu[] = [];
@@ -47,9 +47,7 @@ export function xeonCpus(): Cpu[] {
   return cpus;
 }
 
-/** The scanned inventory of a fixture host (with the Xeon topology for eight-gpu-2numa when the scan has none). */
+/** The scanned inventory of a fixture host. */
 export function inventoryOf(name: string): Inventory {
-  const inv = scanHost({ root: fixtureRoot(name), pciIdsPath: PCI_IDS });
-  if (inv.cpus.length === 0 && name === 'eight-gpu-2numa') inv.cpus = xeonCpus();
-  return inv;
+  return scanHost({ root: fixtureRoot(name), pciIdsPath: PCI_IDS });
 }

@@ -94,6 +94,12 @@ describe('readXml', () => {
     expect({ line: e.line, column: e.column }).toEqual({ line, column });
   });
 
+  it('a byte-order mark before the declaration is kept and read past', () => {
+    const bom = '\uFEFF<?xml version="1.0"?>\n<domain/>\n';
+    expect(serialiseXml(doc(bom))).toBe(bom);
+    expect(error('<domain/>\uFEFF').message).toMatch(/text after the root element/);
+  });
+
   it('an error never throws, whatever is cut off', () => {
     for (let i = 0; i < SEED_001.length; i += 97) {
       const r = readXml(SEED_001.slice(0, i));

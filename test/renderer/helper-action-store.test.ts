@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { HelperRequest, PilotApi, Result } from '../../shared/ipc';
+import { fakePilotApi } from '../support/fake-api';
+import type { HelperRequest, Result } from '../../shared/ipc';
 import type { HelperResult } from '../../shared/model';
 import { createHelperActionStore } from '../../renderer/src/stores/helperAction';
 
@@ -7,19 +8,10 @@ import { createHelperActionStore } from '../../renderer/src/stores/helperAction'
 function fakeApi() {
   const previews: { request: HelperRequest; resolve(r: Result<HelperResult>): void }[] = [];
   const runs: { request: HelperRequest; resolve(r: Result<HelperResult>): void }[] = [];
-  const api: PilotApi = {
-    transport: 'web',
-    scanHost: () => Promise.reject(new Error('unused')),
-    checkHost: () => Promise.reject(new Error('unused')),
+  const api = fakePilotApi('web', {
     previewHelper: (request) => new Promise((resolve) => previews.push({ request, resolve })),
     runHelper: (request) => new Promise((resolve) => runs.push({ request, resolve })),
-    listVms: () => Promise.reject(new Error('unused')),
-    dumpVmXml: () => Promise.reject(new Error('unused')),
-    defineVm: () => Promise.reject(new Error('unused')),
-    vmHistory: () => Promise.reject(new Error('unused')),
-    undoVmDefine: () => Promise.reject(new Error('unused')),
-    onHostChanged: () => () => {},
-  };
+  });
   return { api, previews, runs };
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { PilotApi, Result } from '../../shared/ipc';
+import { fakePilotApi } from '../support/fake-api';
+import type { Result } from '../../shared/ipc';
 import type { Inventory } from '../../shared/model';
 import { createInventoryStore, selectDevicesStatus, selectHostStatus, selectIommuFinding } from '../../renderer/src/stores/inventory';
 import { iommuOffInventory, sampleInventory } from './sample-inventory';
@@ -8,22 +9,13 @@ import { iommuOffInventory, sampleInventory } from './sample-inventory';
 function fakeApi() {
   const pending: ((r: Result<Inventory>) => void)[] = [];
   const listeners = new Set<() => void>();
-  const api: PilotApi = {
-    transport: 'web',
+  const api = fakePilotApi('web', {
     scanHost: () => new Promise((resolve) => pending.push(resolve)),
-    checkHost: () => Promise.reject(new Error('unused')),
-    previewHelper: () => Promise.reject(new Error('unused')),
-    runHelper: () => Promise.reject(new Error('unused')),
-    listVms: () => Promise.reject(new Error('unused')),
-    dumpVmXml: () => Promise.reject(new Error('unused')),
-    defineVm: () => Promise.reject(new Error('unused')),
-    vmHistory: () => Promise.reject(new Error('unused')),
-    undoVmDefine: () => Promise.reject(new Error('unused')),
     onHostChanged: (l) => {
       listeners.add(l);
       return () => listeners.delete(l);
     },
-  };
+  });
   return { api, pending, listeners };
 }
 

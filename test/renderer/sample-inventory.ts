@@ -60,7 +60,7 @@ export function sampleInventory(extraFindings: Finding[] = []): Inventory {
     host: {
       root: '/tmp/fixture', hostname: 'lab-1', kernelRelease: '6.1.0-56-amd64', cmdline: 'BOOT_IMAGE=/vmlinuz root=/dev/sda1 intel_iommu=on',
       cpu: { vendorId: 'GenuineIntel', vendor: 'intel', modelName: 'Intel(R) Xeon(R) Gold 6132', logicalCpus: 56, virtualization: 'vmx' },
-      modules: [], iommuGroupsPresent: true, interruptRemapping: true, hugepages: [], pciIds: { path: '/usr/share/misc/pci.ids', notice: null }, notices: [],
+      modules: [], iommuGroupsPresent: true, interruptRemapping: true, offlineCpus: [], hugepages: [], pciIds: { path: '/usr/share/misc/pci.ids', notice: null }, notices: [],
     },
     devices,
     groups: [...byGroup.entries()].map(([id, addrs]) => ({ id, devices: addrs.sort(), isolation: id === 16 ? 'shared' : 'isolated' })),

@@ -3,7 +3,8 @@
  * domain and switching domains, a save and an undo reload libvirt's XML, and "Add to a VM" edits the open text.
  */
 import { describe, expect, it } from 'vitest';
-import type { PilotApi, Result } from '../../shared/ipc';
+import { fakePilotApi } from '../support/fake-api';
+import type { Result } from '../../shared/ipc';
 import { fail, ok } from '../../shared/ipc/result';
 import type { VmDefineResult, VmHistoryEntry, VmList } from '../../shared/model';
 import { createVmsStore, selectDirty, selectVmsStatus } from '../../renderer/src/stores/vms';
@@ -17,14 +18,7 @@ function fakeLibvirt() {
   const state = { xml: XML_A, history: [] as string[], refuse: null as string | null, gone: false, calls: [] as string[] };
   const entry = (i: number): VmHistoryEntry => ({ id: `2026-12-02T01-00-0${i}.000Z.xml`, savedAt: `2026-12-02T01:00:0${i}.000Z`, bytes: 1 });
   const list: VmList = { connect: 'qemu:///system', domains: [{ name: 'a', uuid: UUID, state: 'shut off', hostdevs: [] }] };
-  const unused = () => Promise.reject(new Error('unused'));
-  const api: PilotApi = {
-    transport: 'web',
-    scanHost: unused,
-    checkHost: unused,
-    previewHelper: unused,
-    runHelper: unused,
-    onHostChanged: () => () => {},
+  const api = fakePilotApi('web', {
     listVms: async (r) => {
       state.calls.push(`list ${r.connect}`);
       return ok({ ...list, connect: r.connect });
@@ -45,7 +39,7 @@ function fakeLibvirt() {
       state.xml = previous;
       return ok({ restored: entry(state.history.length), xml: previous, message: 'defined' });
     },
-  };
+  });
   return { api, state };
 }
 

@@ -30,13 +30,36 @@ function requirement(met: boolean, reason: string): Requirement {
 /** The corpus at ../shared/corpus (optionally a file or folder under it). */
 export function needCorpus(sub = ''): Requirement {
   const p = sub ? `${CORPUS_DIR}/${sub}` : CORPUS_DIR;
-  return requirement(existsSync(p), `skipped: ${p} is not there (the test corpus sits beside the repository as ../shared in CI)`);
+  return requirement(existsSync(p), `skipped: ${p} is not there (the test corpus sits beside the repository as ../shared in CI, or set VFIO_PILOT_CORPUS)`);
+}
+
+/** A file outside the repository that a tool needs (a DTD, a browser), with the apt package that ships it. */
+export function needFile(file: string, aptPackage: string): Requirement {
+  return requirement(existsSync(file), `skipped: ${file} is not there (apt-get install ${aptPackage}; .ci/run installs it)`);
 }
 
 /** A command on PATH (`apt-get install PACKAGE` names where it comes from). */
 export function needTool(command: string, aptPackage: string): Requirement {
   const found = spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).status === 0;
   return requirement(found, `skipped: ${command} is not installed (apt-get install ${aptPackage}; .ci/run installs it)`);
+}
+
+/**
+ * A test title that carries the skip reason (the default reporter shows only a count of skipped tests), and one
+ * warning line per file in the run's output: a user sees what did not run and why.
+ */
+export function titled(req: Requirement, title: string): string {
+  return req.met ? title : `${title} [${req.reason}]`;
+}
+
+const warned = new Set<string>();
+/** Prints `FILE: skipped: why` once per file and reason when `req` is unmet; returns whether the test can run. */
+export function runs(req: Requirement, file: string): boolean {
+  if (!req.met && !warned.has(`${file}\0${req.reason}`)) {
+    warned.add(`${file}\0${req.reason}`);
+    console.warn(`${file}: ${req.reason}`);
+  }
+  return req.met;
 }
 
 /** Combines requirements: met when all are, reason of the first unmet one. */

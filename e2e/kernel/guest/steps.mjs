@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { compareGroups, compareWithLspci, compareWithSysfs, findingsAbout, parseLspciVmm } from './compare.mjs';
+import { compareWithHwloc, parseLstopoXml } from './hwloc.mjs';
 
 const RESULTS = '/tmp/kbench'; // the host's e2e/artifacts/kernel/results
 const VFIOCHECK = '/run/kbench/vfiocheck'; // copied there from the initramfs by /init
@@ -22,6 +23,7 @@ const STEPS = [
   ['scan', scan],
   ['scan-vs-lspci', scanVsLspci],
   ['scan-vs-sysfs', scanVsSysfs],
+  ['scan-vs-hwloc', scanVsHwloc],
   ['scan-findings', scanFindings],
   ['readiness', readiness],
   ['bind-group', bindGroup],
@@ -302,6 +304,66 @@ function scanVsSysfs(ctx) {
   check(problems.length === 0, `${problems.length} mismatches, first: ${problems[0]}`);
   const resets = inv.devices.filter((d) => d.resetMethods).length;
   return `boot_vga, reset_method (${resets} functions), ${kernelGroups.size} IOMMU groups and 2 NUMA nodes agree`;
+}
+
+// The guest's CPUs as sh reads them from its own sysfs: "id core package siblings llc-cpus node" per online CPU,
+// the LLC being the data/unified cache/indexN with the highest level. Independent of the scanner's code.
+const CPU_SH = `cd /sys/devices/system/cpu || exit 1
+for d in cpu[0-9]*; do
+  [ -d "$d/topology" ] || continue
+  best=; lvl=0
+  for i in "$d"/cache/index*; do
+    [ -r "$i/level" ] || continue
+    [ "$(cat "$i/type")" = Instruction ] && continue
+    l=$(cat "$i/level"); if [ "$l" -gt "$lvl" ]; then lvl=$l; best=$i; fi
+  done
+  llc=-; [ -n "$best" ] && llc=$(cat "$best/shared_cpu_list")
+  node=-; for n in "$d"/node[0-9]*; do [ -e "$n" ] && node=\${n##*/node}; done
+  echo "\${d#cpu} $(cat "$d/topology/core_id") $(cat "$d/topology/physical_package_id") $(cat "$d/topology/thread_siblings_list") $llc $node"
+done`;
+
+const cpuList = (text) =>
+  text.split(',').flatMap((part) => {
+    const [a, b = a] = part.split('-').map(Number);
+    return Array.from({ length: b - a + 1 }, (_, i) => a + i);
+  });
+
+/**
+ * `scan --json`'s cpus against the real kernel: against hwloc's lstopo (on the host root the guest runs in;
+ * x86 CPUID discovery off, so hwloc too reads this kernel's sysfs) and against the same sysfs read by sh. Without
+ * lstopo on the host root, sh alone, and the step says so.
+ */
+function scanVsHwloc(ctx) {
+  const inv = needInventory(ctx);
+  check(Array.isArray(inv.cpus) && inv.cpus.length > 0, 'scan JSON has no cpus');
+  const problems = [];
+  const sh = run('/bin/sh', ['-c', CPU_SH], { quiet: true });
+  save('cpus-sh.txt', sh.stdout);
+  check(sh.status === 0, `the sysfs read by sh exited ${sh.status}`);
+  const fromSh = sh.stdout
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [id, core, pkg, siblings, llc, node] = line.split(' ');
+      return { id: Number(id), core: Number(core), package: Number(pkg), node: node === '-' ? null : Number(node), siblings: cpuList(siblings), llc: llc === '-' ? null : Math.min(...cpuList(llc)) };
+    })
+    .sort((a, b) => a.id - b.id);
+  if (JSON.stringify(fromSh) !== JSON.stringify(inv.cpus)) problems.push(`cpus scan=${JSON.stringify(inv.cpus)} sh=${JSON.stringify(fromSh)}`);
+
+  const lstopo = ['/usr/bin/lstopo-no-graphics', '/usr/local/bin/lstopo-no-graphics'].find((f) => fs.existsSync(f));
+  let oracle = 'sysfs read by sh (lstopo-no-graphics is not on the host root: apt-get install hwloc)';
+  if (lstopo) {
+    console.log(`$ HWLOC_COMPONENTS=-x86 ${lstopo} --of xml --whole-io`);
+    const r = spawnSync(lstopo, ['--of', 'xml', '--whole-io'], { encoding: 'utf8', env: { ...process.env, HWLOC_COMPONENTS: '-x86' }, timeout: 120_000, maxBuffer: 64 << 20 });
+    save('lstopo.xml', r.stdout ?? '');
+    check(r.status === 0, `lstopo exit ${r.status}: ${(r.stderr ?? r.error?.message ?? '').trim().split('\n').pop()}`);
+    problems.push(...compareWithHwloc(inv, parseLstopoXml(r.stdout)));
+    oracle = 'hwloc and the sysfs read by sh';
+  }
+  problems.forEach((p) => console.log(`mismatch: ${p}`));
+  check(problems.length === 0, `${problems.length} mismatches, first: ${problems[0]}`);
+  const llcs = new Set(inv.cpus.map((c) => c.llc)).size;
+  return `${inv.cpus.length} CPUs (core, package, siblings, ${llcs} LLC group(s), node), ${inv.numa.length} nodes and PCI nodes agree with ${oracle}`;
 }
 
 function scanFindings(ctx) {

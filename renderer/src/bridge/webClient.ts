@@ -82,6 +82,8 @@ export function createWebClient(options: WebClientOptions): PilotApi {
     checkHost: (request) => call(METHODS.checkHost, request),
     previewHelper: (request) => call(METHODS.previewHelper, request),
     runHelper: (request) => call(METHODS.runHelper, request),
+    helperStatus: (request) => call(METHODS.helperStatus, request),
+    installHelper: (request) => call(METHODS.installHelper, request),
     listVms: (request) => call(METHODS.listVms, request),
     dumpVmXml: (request) => call(METHODS.dumpVmXml, request),
     defineVm: (request) => call(METHODS.defineVm, request),

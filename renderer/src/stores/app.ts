@@ -1,6 +1,7 @@
 /** The app's store instances, bound to the app's PilotApi. */
 import { getPilotApi } from '../bridge';
 import { bindHelperActionStore, createHelperActionStore } from './helperAction';
+import { bindHelperInstallStore, createHelperInstallStore } from './helperInstall';
 import { bindInventoryStore, createInventoryStore } from './inventory';
 import { bindReadinessStore, createReadinessStore } from './readiness';
 import { bindVmsStore, createVmsStore } from './vms';
@@ -19,6 +20,9 @@ inventoryStore.subscribe((s, prev) => {
   if (s.loadedAt !== prev.loadedAt) void readinessStore.getState().refresh();
 });
 
+// The system helper's status (read once at start and after an install) and the AppImage's install dialog.
+export const helperInstallStore = createHelperInstallStore(getPilotApi);
+export const useHelperInstall = bindHelperInstallStore(helperInstallStore);
 // libvirt domains and the open domain's XML; the connection URI is remembered between sessions.
 export const vmsStore = createVmsStore(getPilotApi, typeof localStorage === 'undefined' ? null : localStorage);
 export const useVms = bindVmsStore(vmsStore);

@@ -1,0 +1,158 @@
+/**
+ * The CPU topology from sys/devices/system/cpu: per online logical CPU its core, package, SMT siblings, NUMA node and
+ * last-level-cache group, read the way the kernel writes them (Documentation/ABI/stable/sysfs-devices-system-cpu,
+ * drivers/base/topology.c, drivers/base/cacheinfo.c). Offline CPUs have no topology or cache directory: they are
+ * listed apart. A file that is missing or unreadable leaves its field null and says so in a notice.
+ */
+import path from 'node:path';
+import type { Cpu, NumaNode } from '../../shared/model';
+import { formatCpuList } from '../../shared/analysis/cpulist';
+import { listDir, parseCpuList, readLink, readText } from './sysfs';
+import type { NoticeSink } from './system';
+
+const CPU_DIR = 'sys/devices/system/cpu';
+
+export interface CpuReading {
+  /** Online CPUs, by id. */
+  cpus: Cpu[];
+  /** CPUs present in sysfs but offline; null when the CPU directory cannot be listed. */
+  offline: number[] | null;
+}
+
+/** Reads one sysfs file under the CPU directory; absent and unreadable both give null, each with its notice. */
+function readRel(root: string, rel: string, notice: NoticeSink, absentIsNormal = false): string | null {
+  const r = readText(path.join(root, rel));
+  if (r.kind === 'value') return r.value.trim();
+  if (r.kind === 'error') notice(`/${rel} cannot be read: ${r.message}`);
+  else if (!absentIsNormal) notice(`/${rel} is missing`);
+  return null;
+}
+
+function readInt(root: string, rel: string, notice: NoticeSink): number | null {
+  const text = readRel(root, rel, notice);
+  if (text === null) return null;
+  const n = Number(text);
+  // core_id and physical_package_id are %d: -1 is what the kernel prints when it does not know.
+  if (/^-?\d+$/.test(text) && n >= 0) return n;
+  notice(`/${rel}: malformed '${text}' (want a whole number >= 0)`);
+  return null;
+}
+
+function readList(root: string, rel: string, notice: NoticeSink): number[] | null {
+  const text = readRel(root, rel, notice);
+  if (text === null) return null;
+  try {
+    return parseCpuList(text);
+  } catch (err) {
+    notice(`/${rel}: ${(err as Error).message}`);
+    return null;
+  }
+}
+
+/** The online set: `online` (a cpulist), else per-CPU `cpuN/online` files (absent on CPUs that cannot go offline). */
+function onlineSet(root: string, ids: number[], notice: NoticeSink): Set<number> {
+  const r = readText(path.join(root, CPU_DIR, 'online'));
+  if (r.kind === 'value') {
+    try {
+      return new Set(parseCpuList(r.value));
+    } catch (err) {
+      notice(`/${CPU_DIR}/online: ${(err as Error).message}; reading cpuN/online instead`);
+    }
+  } else if (r.kind === 'error') notice(`/${CPU_DIR}/online cannot be read: ${r.message}; reading cpuN/online instead`);
+  const online = new Set<number>();
+  for (const id of ids) {
+    const flag = readRel(root, `${CPU_DIR}/cpu${id}/online`, notice, true);
+    if (flag === null || flag === '1') online.add(id);
+    else if (flag !== '0') notice(`/${CPU_DIR}/cpu${id}/online: malformed '${flag}' (want 0 or 1); counted as online`);
+  }
+  return online;
+}
+
+/** The NUMA node from the `cpuN/nodeM` link the kernel adds (register_cpu_under_node), else from the nodes' cpulists. */
+function nodeOf(root: string, id: number, entries: string[], nodeByCpu: Map<number, number>): number | null {
+  for (const e of entries) {
+    const m = /^node(\d+)$/.exec(e);
+    if (m && readLink(path.join(root, CPU_DIR, `cpu${id}`, e)).kind === 'value') return Number(m[1]);
+  }
+  return nodeByCpu.get(id) ?? null;
+}
+
+/**
+ * The last-level cache: of the data or unified caches in `cache/indexN`, the one with the highest `level`; its
+ * group id is the lowest CPU in its `shared_cpu_list`. null (with a notice) when the CPU lists no cache.
+ */
+function llcOf(root: string, id: number, notice: NoticeSink): number | null | 'no-cache-dir' {
+  const rel = `${CPU_DIR}/cpu${id}/cache`;
+  const listing = listDir(path.join(root, rel));
+  if (listing.kind === 'absent') return 'no-cache-dir';
+  if (listing.kind === 'error') {
+    notice(`/${rel} cannot be listed: ${listing.message}`);
+    return null;
+  }
+  let best: { level: number; index: string } | null = null;
+  for (const index of listing.value.filter((e) => /^index\d+$/.test(e))) {
+    const type = readRel(root, `${rel}/${index}/type`, notice);
+    if (type === 'Instruction' || type === null) continue;
+    const level = readInt(root, `${rel}/${index}/level`, notice);
+    if (level !== null && (!best || level > best.level)) best = { level, index };
+  }
+  if (!best) {
+    notice(`/${rel} lists no readable data or unified cache: no last-level cache known for CPU ${id}`);
+    return null;
+  }
+  const shared = readList(root, `${rel}/${best.index}/shared_cpu_list`, notice);
+  if (shared === null) return null;
+  if (!shared.includes(id)) {
+    notice(`/${rel}/${best.index}/shared_cpu_list: '${formatCpuList(shared)}' does not list CPU ${id} itself`);
+    return null;
+  }
+  return Math.min(...shared);
+}
+
+export function readCpus(root: string, numa: NumaNode[], notice: NoticeSink): CpuReading {
+  const listing = listDir(path.join(root, CPU_DIR));
+  if (listing.kind !== 'value') {
+    notice(listing.kind === 'absent' ? `/${CPU_DIR} is missing: no CPU topology` : `/${CPU_DIR} cannot be listed: ${listing.message}`);
+    return { cpus: [], offline: null };
+  }
+  const ids = listing.value
+    .map((e) => /^cpu(\d+)$/.exec(e))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+  const online = onlineSet(root, ids, notice);
+  const nodeByCpu = new Map<number, number>();
+  for (const n of numa) for (const c of n.cpus) nodeByCpu.set(c, n.id);
+
+  const cpus: Cpu[] = [];
+  const offline: number[] = [];
+  // Whole directories missing are said once for all CPUs, not once per file.
+  const noTopology: number[] = [];
+  const noCache: number[] = [];
+  for (const id of ids) {
+    if (!online.has(id)) {
+      offline.push(id);
+      continue;
+    }
+    const dir = `${CPU_DIR}/cpu${id}`;
+    const entries = listDir(path.join(root, dir));
+    const node = nodeOf(root, id, entries.kind === 'value' ? entries.value : [], nodeByCpu);
+    const llc = llcOf(root, id, notice);
+    if (llc === 'no-cache-dir') noCache.push(id);
+    const cpu: Cpu = { id, core: null, package: null, node, siblings: null, llc: llc === 'no-cache-dir' ? null : llc };
+    cpus.push(cpu);
+    if (entries.kind === 'value' && !entries.value.includes('topology')) {
+      noTopology.push(id);
+      continue;
+    }
+    const topo = `${dir}/topology`;
+    cpu.core = readInt(root, `${topo}/core_id`, notice);
+    cpu.package = readInt(root, `${topo}/physical_package_id`, notice);
+    const siblings = readList(root, `${topo}/thread_siblings_list`, notice);
+    if (siblings && !siblings.includes(id)) notice(`/${topo}/thread_siblings_list: '${formatCpuList(siblings)}' does not list CPU ${id} itself`);
+    else cpu.siblings = siblings;
+  }
+  if (noTopology.length > 0) notice(`/${CPU_DIR}/cpuN/topology is missing for CPUs ${formatCpuList(noTopology)}: their core, package and SMT siblings are unknown`);
+  if (noCache.length > 0) notice(`/${CPU_DIR}/cpuN/cache is missing for CPUs ${formatCpuList(noCache)}: their last-level cache group is unknown`);
+  return { cpus, offline };
+}
