@@ -23,6 +23,7 @@ import { createVmsHandlers } from './vms-handlers';
 import { analyseDomain } from '../../shared/domain';
 import { isLocalUri } from '../../shared/vms/uri';
 import type { VmsBackendOptions } from './vms-handlers';
+import { createBootHandlers } from './boot-handlers';
 
 export interface BackendOptions {
   /** Root directory the backend reads (`/` on a real host, a fixture tree in tests and demos). */
@@ -152,6 +153,7 @@ export function createBackend(options: BackendOptions): Backend {
       return run;
     },
     ...vms,
+    ...createBootHandlers(root, pciIdsPath, () => watch.notify()),
   };
 
   async function run<C extends Channel>(channel: C, payload: unknown): Promise<Result<unknown>> {

@@ -40,6 +40,22 @@ const commands: Record<string, Command> = {
     summary: 'vms [list|dumpxml DOMAIN|define FILE|history DOMAIN|undo DOMAIN] [--connect URI] [--json]   libvirt domains, define with undo',
     run: async (argv, io) => (await import('./vms')).runVms(argv, io),
   },
+  plan: {
+    summary: 'plan [--root DIR] [--json] ADDR...   boot-time isolation: per-distro file diffs and commands, nothing written',
+    run: async (argv, io) => (await import('./plan')).runPlan(argv, io),
+  },
+  apply: {
+    summary: 'apply [--root DIR] [--json] [--chroot] ADDR...   write the boot plan through the helper as one change set',
+    run: async (argv, io) => (await import('./boot')).runApply(argv, io),
+  },
+  rollback: {
+    summary: 'rollback [--root DIR] [--json] [--chroot] [CHANGE_ID]   restore a change set byte for byte (default: the latest)',
+    run: async (argv, io) => (await import('./boot')).runRollback(argv, io),
+  },
+  changes: {
+    summary: 'changes [--root DIR] [--json]   the boot change sets, newest first',
+    run: async (argv, io) => (await import('./boot')).runChanges(argv, io),
+  },
   serve: {
     summary: 'serve [--root DIR] [--pci-ids FILE] [--port N] [--host 127.0.0.1|::1]   the app in a browser, on loopback, with a token',
     run: async (argv, io) => (await import('./serve')).runServe(argv, io),

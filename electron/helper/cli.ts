@@ -35,6 +35,7 @@
  */
 import { HELPER_ERROR_CODES } from '../../shared/model/helper';
 import type { HelperErrorCode, HelperResult, HelperVerb } from '../../shared/model/helper';
+import { bootMain, isBootVerb } from './boot-cli';
 import { runCore } from './core';
 import type { CoreRequest } from './core';
 import { EXIT, HelperError, exitCodeFor, shown } from './errors';
@@ -106,6 +107,7 @@ function main(): void {
     process.stdout.write(`${HELPER_PROTOCOL}\n`);
     return;
   }
+  if (isBootVerb(process.argv[2])) return bootMain(process.argv.slice(2)); // boot-apply, boot-rollback, boot-changes: boot-cli.ts
   const euid = process.geteuid?.() ?? -1;
   const uid = requesterUid(process.env, process.getuid?.() ?? -1);
   const { line, exitCode } = runHelperCli(process.argv.slice(2), { root: '/', io: createRealIo('/'), euid, uid });

@@ -12,6 +12,7 @@ import { HelperInstallBanner } from './features/helper-install/HelperInstallBann
 import { VmsScreen, useVmsStatus } from './features/vms';
 import { TopologyScreen } from './features/topology/TopologyScreen';
 import { selectTopologyStatus } from './features/topology/status';
+import { BootScreen } from './features/boot/BootScreen';
 
 interface ScreenEntry {
   id: ScreenId;
@@ -23,6 +24,7 @@ const SCREENS: ScreenEntry[] = [
   { id: 'readiness', label: 'Readiness' },
   { id: 'devices', label: 'Devices' },
   { id: 'topology', label: 'Topology' },
+  { id: 'boot', label: 'Boot' },
   { id: 'vms', label: 'VMs' },
 ];
 
@@ -48,7 +50,7 @@ function Rail({ current, onGo }: { current: ScreenId; onGo(id: ScreenId): void }
   const readinessStatus = useReadiness(selectReadinessStatus);
   const topologyStatus = useInventory(selectTopologyStatus);
   const vmsStatus = useVmsStatus();
-  const statusOf: Record<ScreenId, ScreenStatus> = { readiness: readinessStatus, devices: devicesStatus, topology: topologyStatus, vms: vmsStatus };
+  const statusOf: Record<ScreenId, ScreenStatus> = { readiness: readinessStatus, devices: devicesStatus, topology: topologyStatus, boot: 'unknown', vms: vmsStatus };
   return (
     <nav className="rail" aria-label="Screens">
       <div className="brand">
@@ -144,6 +146,8 @@ function Screen({ id }: { id: ScreenId }) {
       return <DevicesScreen />;
     case 'topology':
       return <TopologyScreen />;
+    case 'boot':
+      return <BootScreen />;
     case 'vms':
       return <VmsScreen />;
     default:

@@ -5,6 +5,7 @@
 export const CHANNELS = [
   'host.scan', 'host.check', 'helper.preview', 'helper.run', 'helper.status', 'helper.install',
   'vms.list', 'vms.dumpxml', 'vms.define', 'vms.history', 'vms.undo',
+  'boot.plan', 'boot.apply', 'boot.progress', 'boot.changes', 'boot.rollback',
 ] as const;
 export type Channel = (typeof CHANNELS)[number];
 
@@ -24,5 +25,10 @@ export const METHODS = {
   defineVm: 'vms.define',
   vmHistory: 'vms.history',
   undoVmDefine: 'vms.undo',
+  planBoot: 'boot.plan',
+  applyBoot: 'boot.apply',
+  bootProgress: 'boot.progress',
+  bootChanges: 'boot.changes',
+  rollbackBoot: 'boot.rollback',
 } as const satisfies Record<string, Channel>;
 export type MethodName = keyof typeof METHODS;

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { HelperResult, Inventory, VmDefineResult, VmHistoryEntry, VmList } from '../model';
 import type { HelperInstallStatus } from '../model/helper-install';
 import type { ReadinessReport } from '../readiness/types';
+import type { BootChangesAnswer, BootPlanAnswer, BootProgressAnswer, BootRunAnswer } from '../boot/ipc-types';
 import { PCI_ADDRESS_RE } from '../model/pci';
 import { checkConnectUri } from '../vms/uri';
 import type { DomainFinding } from '../domain/types';
@@ -47,6 +48,7 @@ export const vmsDefineRequestSchema = z
     expect: domainRef.optional(),
   })
   .strict();
+const bootSelection = z.object({ addresses: z.array(pciAddress).min(1).max(64) }).strict();
 
 export const contract = {
   /** Read the whole host (or the configured root): devices, groups, NUMA, findings. */
@@ -74,6 +76,16 @@ export const contract = {
   'vms.history': { request: vmsDomainRequest, reply: null as unknown as { entries: VmHistoryEntry[] } },
   /** Define the newest kept copy again (undo of the last save); replies with the XML now defined. */
   'vms.undo': { request: vmsDomainRequest, reply: null as unknown as { restored: VmHistoryEntry; xml: string; message: string } },
+  /** The boot-time isolation plan for a selection (what `vfio-pilot plan --json` prints), or why there is none. */
+  'boot.plan': { request: bootSelection, reply: null as unknown as BootPlanAnswer },
+  /** Plan again on the backend and apply it through the helper as one change set. */
+  'boot.apply': { request: bootSelection, reply: null as unknown as BootRunAnswer },
+  /** The progress lines of the apply or rollback running now (polled while one runs). */
+  'boot.progress': { request: z.object({}).strict(), reply: null as unknown as BootProgressAnswer },
+  /** The recorded change sets, newest first. */
+  'boot.changes': { request: z.object({}).strict(), reply: null as unknown as BootChangesAnswer },
+  /** Roll one change set back through the helper. */
+  'boot.rollback': { request: z.object({ id: z.string().regex(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/, 'a change set id') }).strict(), reply: null as unknown as BootRunAnswer },
 } as const;
 
 export { CHANNELS, IPC_PREFIX, METHODS } from './channels';

@@ -89,6 +89,11 @@ export function createWebClient(options: WebClientOptions): PilotApi {
     defineVm: (request) => call(METHODS.defineVm, request),
     vmHistory: (request) => call(METHODS.vmHistory, request),
     undoVmDefine: (request) => call(METHODS.undoVmDefine, request),
+    planBoot: (request) => call(METHODS.planBoot, request),
+    applyBoot: (request) => call(METHODS.applyBoot, request),
+    bootProgress: (request) => call(METHODS.bootProgress, request),
+    bootChanges: (request) => call(METHODS.bootChanges, request),
+    rollbackBoot: (request) => call(METHODS.rollbackBoot, request),
     onHostChanged(listener) {
       listeners.add(listener);
       if (stream === null && options.EventSource && token !== null) {

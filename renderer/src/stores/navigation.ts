@@ -1,7 +1,7 @@
 /** Which screen is shown; kept in the URL hash so a reload stays on it. */
 import { create } from 'zustand';
 
-export const SCREEN_IDS = ['readiness', 'devices', 'topology', 'vms'] as const;
+export const SCREEN_IDS = ['readiness', 'devices', 'topology', 'boot', 'vms'] as const;
 export type ScreenId = (typeof SCREEN_IDS)[number];
 
 function fromHash(hash: string): ScreenId {

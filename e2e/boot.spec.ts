@@ -1,0 +1,79 @@
+/**
+ * The Boot screen on the twin identical cards (seed 002) under Ubuntu 24.04: picking the second RTX 3090 Ti shows
+ * the detected layout, the diff per file with the override script that names only that card, the commands in
+ * order; Apply (through the in-process helper on the fixture root) writes exactly the plan's files and records a
+ * change set; Roll back restores every byte. The screen is checked against `vfio-pilot plan --json` and the tree.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect, test } from './fixtures';
+import { BootPage } from './pages/BootPage';
+import type { BootPlan } from '../shared/boot/types';
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const artifacts = path.join(here, 'artifacts');
+const cli = path.join(here, '..', 'bin', 'vfio-pilot');
+const GPU = '0000:05:00.0';
+
+function planJson(root: string): BootPlan {
+  const r = spawnSync(cli, ['plan', '--root', root, '--json', GPU], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`plan exited ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as BootPlan;
+}
+const read = (root: string, p: string) => {
+  try {
+    return readFileSync(path.join(root, p), 'utf8');
+  } catch {
+    return null;
+  }
+};
+
+test.use({ fixtureHost: 'boot-ubuntu-24.04-identical' });
+
+test('Boot: diff preview on twin identical cards, apply, then roll back', async ({ page, pilot }) => {
+  const plan = planJson(pilot.root);
+  const before = Object.fromEntries(plan.files.map((f) => [f.path, read(pilot.root, f.path)]));
+  const boot = new BootPage(page);
+  await boot.goto(pilot.url);
+  // Rail order of the job.
+  await expect(boot.rail.getByRole('link')).toHaveText([/^Readiness/, /^Devices/, /^Boot/]);
+
+  await boot.gpu(GPU).check();
+  await expect(boot.layout).toContainText('ubuntu 24.04');
+  await expect(boot.layout).toContainText('GRUB');
+  await expect(boot.layout).toContainText('initramfs-tools');
+  await expect(boot.layout).toContainText('UEFI');
+  await expect(boot.layout).toContainText('by address');
+  for (const f of plan.files) await expect(boot.diff(f.path), f.path).toBeVisible();
+  const script = boot.diff('/etc/initramfs-tools/scripts/init-top/vfio-pilot-override');
+  await expect(script).toContainText('+for entry in 0000:05:00.0=0x10de:0x2203 0000:05:00.1=0x10de:0x1aef; do');
+  await expect(script).not.toContainText('0000:01:00');
+  await expect(boot.diff('/etc/default/grub')).toContainText('+GRUB_CMDLINE_LINUX_DEFAULT="quiet splash intel_iommu=on iommu=pt"');
+  await expect(boot.commands.getByRole('listitem')).toHaveText(plan.commands.map((c) => new RegExp(`^${c.argv.join(' ').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`)));
+  await page.screenshot({ path: path.join(artifacts, 'boot-twin-identical-plan.png') });
+  await page.setViewportSize({ width: 1440, height: 3200 });
+  await page.screenshot({ path: path.join(artifacts, 'boot-twin-identical-plan-full.png') });
+  await page.setViewportSize({ width: 1440, height: 900 });
+
+  // Apply: confirmation lists the files; afterwards the tree holds exactly the plan's contents.
+  await boot.apply.click();
+  const dialog = page.getByRole('dialog', { name: 'Apply the boot plan?' });
+  for (const f of plan.files) await expect(dialog).toContainText(f.path);
+  await dialog.getByRole('button', { name: 'Apply' }).click();
+  await expect(page.getByRole('status')).toContainText(/Change set \d{8}T\d{6}Z-[0-9a-f]{8}: applied, 5 files/);
+  await expect(boot.progress).toContainText('wrote /etc/initramfs-tools/scripts/init-top/vfio-pilot-override');
+  for (const f of plan.files) expect(read(pilot.root, f.path), f.path).toBe(f.content);
+  await expect(boot.plan).toContainText('Nothing to change');
+  const id = /Change set (\S+):/.exec((await page.getByRole('status').textContent()) ?? '')![1]!;
+  await expect(boot.changeSet(id)).toContainText('applied');
+  await page.screenshot({ path: path.join(artifacts, 'boot-twin-identical-applied.png') });
+
+  // Roll back: every file back to its bytes (new files gone).
+  await boot.changeSet(id).getByRole('button', { name: 'Roll back' }).click();
+  await page.getByRole('dialog', { name: `Roll back ${id}?` }).getByRole('button', { name: 'Roll back' }).click();
+  await expect(boot.changeSet(id)).toContainText('rolled-back');
+  for (const f of plan.files) expect(read(pilot.root, f.path), f.path).toBe(before[f.path]);
+  await expect(boot.diff('/etc/default/grub')).toBeVisible();
+  await page.screenshot({ path: path.join(artifacts, 'boot-twin-identical-rolled-back.png') });
+});

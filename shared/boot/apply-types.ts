@@ -1,0 +1,76 @@
+/**
+ * What crosses to the privileged helper for boot changes, and what comes back. The request names files by
+ * plan id with the hash of the content it was planned against; the helper checks every byte again.
+ */
+import type { PlanCommandId, PlanFileId } from './types';
+
+export interface BootApplyRequest {
+  files: { id: PlanFileId; path: string; content: string; mode: '0644' | '0755'; beforeSha256: string | null }[];
+  commands: { id: PlanCommandId; argv: string[]; expect?: string[] }[];
+}
+
+export type BootHelperErrorCode =
+  | 'USAGE'
+  | 'INVALID_PLAN'
+  | 'NOT_ALLOWED'
+  | 'STALE_PLAN'
+  | 'UNSAFE_PATH'
+  | 'NOT_RECORDED'
+  | 'WRITE_FAILED'
+  | 'COMMAND_FAILED'
+  | 'ROLLBACK_INCOMPLETE'
+  | 'NOT_ROOT'
+  | 'INTERNAL';
+
+export interface ChangeFile {
+  id: PlanFileId;
+  path: string;
+  mode: '0644' | '0755';
+  /** null: the file did not exist before the change. */
+  beforeSha256: string | null;
+  afterSha256: string;
+  /** The backup's name inside the change set directory, null for a file that did not exist. */
+  backup: string | null;
+  /** The mode the file had before (octal), null when it did not exist. */
+  beforeMode: string | null;
+}
+
+export interface ChangeCommand {
+  argv: string[];
+  /** null: not run (a fixture root runs no host tools). */
+  exitCode: number | null;
+  /** The tail of the output, for the log. */
+  output: string;
+  /** For image checks: the expected strings missing from the output. */
+  missing?: string[];
+}
+
+export type ChangeStatus = 'applying' | 'applied' | 'failed' | 'rolled-back';
+
+/** One apply: recorded before the first write, updated after each step. */
+export interface ChangeSet {
+  id: string;
+  time: string;
+  uid: number;
+  status: ChangeStatus;
+  files: ChangeFile[];
+  /** The commands the plan asked for, in order (argv). */
+  planned: { id: string; argv: string[]; expect?: string[] }[];
+  commands: ChangeCommand[];
+  /** Set when rolled back: when, and the commands re-run. */
+  rollback?: { time: string; commands: ChangeCommand[] };
+}
+
+export interface BootHelperResult {
+  ok: boolean;
+  change: ChangeSet | null;
+  error?: { code: BootHelperErrorCode; message: string };
+}
+
+/** One progress line of an apply or rollback, as the helper prints it on stderr (JSON per line). */
+export interface BootProgress {
+  step: 'check' | 'backup' | 'write' | 'command' | 'verify' | 'restore' | 'done';
+  path?: string;
+  argv?: string[];
+  message: string;
+}
