@@ -1,8 +1,8 @@
 /**
  * The VMs screen against a real libvirt (qemu:///system) and the eight-gpu-2numa fixture host: a domain holding
  * only 04:00.0 of the four functions of IOMMU group 44. Open it, edit (a typo shows XML_INVALID live), see the
- * group warning in the gutter and the list, apply its quick fix, read the diff, define, find the change with
- * `virsh dumpxml`, undo the save and find it gone. A second flow adds a group from the Devices screen.
+ * group warning in the gutter and the list, apply its quick fix, pin to the GPU's node, read the diff, define, find
+ * the change with `virsh dumpxml`, undo the save and find it gone. A second flow adds a group from the Devices screen.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -96,10 +96,17 @@ test.describe('VMs on qemu:///system', () => {
       await expect(editor).toContainText(hostdev3);
       await expect(vms.status).toContainText('Edited, not saved.');
 
+      // Pin to the GPU's node (node 0 of two): vcpupin/emulatorpin/numatune go in, NUMA_UNPINNED goes away.
+      await expect(vms.finding('NUMA_UNPINNED')).toBeVisible();
+      await vms.button("Pin to the GPU's node").click();
+      await expect(vms.finding('NUMA_UNPINNED')).toHaveCount(0);
+      await expect(editor).toContainText('<vcpupin');
+
       // The diff before the save: the defined XML on the left, the edit on the right.
       await vms.button('Save…').click();
       await expect(vms.diff).toBeVisible();
-      await expect(vms.diff.getByRole('region', { name: 'Changes to define' })).toContainText(hostdev3);
+      // (CodeMirror renders only the lines in view: the pinning is near the top, the new hostdevs further down.)
+      await expect(vms.diff.getByRole('region', { name: 'Changes to define' })).toContainText("<vcpupin vcpu='0'");
       await expect(vms.diff.locator('.cm-changedLine').first()).toBeVisible();
       await vms.diff.screenshot({ path: path.join(artifacts, 'vms-save-diff.png') });
       await vms.diff.getByRole('button', { name: `Define ${name}` }).click();
@@ -110,13 +117,16 @@ test.describe('VMs on qemu:///system', () => {
       const saved = dumpxml(name);
       expect(saved).toContain(hostdev3);
       expect(saved).toContain("multifunction='on'");
+      expect(saved).toMatch(/<vcpupin vcpu='0' cpuset='[\d,-]+'\/>/);
       await expect(row).toContainText('4 host PCI functions');
       await page.screenshot({ path: path.join(artifacts, 'vms-saved.png') });
 
       // Undo the save: the previous XML is defined again.
       await vms.button(/^Undo last save \(1 kept\)/).click();
       await expect(vms.status).toContainText('Undone');
-      expect(dumpxml(name)).not.toContain(hostdev3);
+      const undone = dumpxml(name);
+      expect(undone).not.toContain(hostdev3);
+      expect(undone).not.toContain('<vcpupin');
       await expect(incomplete).toBeVisible();
       await expect(vms.button(/^Undo last save/)).toBeDisabled();
     } finally {
@@ -144,6 +154,10 @@ test.describe('VMs on qemu:///system', () => {
       await expect(vms.diff.getByRole('alert')).toContainText('libvirt refused the XML');
       await expect(vms.diff.getByRole('alert')).toContainText('error: ');
       await vms.diff.screenshot({ path: path.join(artifacts, 'vms-define-refused.png') });
+      // The dark theme (the OS's): the code panes stay light and readable.
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await page.screenshot({ path: path.join(artifacts, 'vms-define-refused-dark.png') });
+      await page.emulateMedia({ colorScheme: 'light' });
       await vms.diff.getByRole('button', { name: 'Back to editing' }).click();
       await expect(editor).toContainText("<disk type='nonsense'/>");
       expect(dumpxml(name)).not.toContain('nonsense');

@@ -38,7 +38,9 @@ export async function runVirsh(options: VirshOptions, args: readonly string[]): 
     reject: false,
     stdin: 'ignore',
     detached: true,
-    env: { ...process.env, VIRSH_DEFAULT_CONNECT_URI: undefined },
+    // libvirt's own words, untranslated: whether a domain is gone is told by its message (virsh exits 1 either
+    // way), and `virsh list` headings and states are translated too. C.UTF-8 keeps non-ASCII names intact.
+    env: { ...process.env, VIRSH_DEFAULT_CONNECT_URI: undefined, LC_ALL: 'C.UTF-8', LANGUAGE: undefined },
     extendEnv: false,
     stripFinalNewline: false,
   });

@@ -72,6 +72,22 @@ describe.skipIf(!virsh.met)(`virsh on the test driver ${virsh.reason}`, () => {
     expect(await dumpInactiveXml(options, 'nosuch')).toEqual({ ok: false, error: { code: 'DOMAIN_GONE', message: "error: failed to get domain 'nosuch'" } });
   });
 
+  it('reads libvirt untranslated whatever the user\'s locale (states, and DOMAIN_GONE told by the message)', async () => {
+    const saved = { LC_ALL: process.env.LC_ALL, LANG: process.env.LANG };
+    process.env.LC_ALL = 'de_DE.UTF-8';
+    process.env.LANG = 'de_DE.UTF-8';
+    try {
+      const r = await listDomains(options);
+      expect(r.ok && r.value.domains.map((d) => d.state)).toEqual(['running', 'shut off']);
+      expect(await dumpInactiveXml(options, 'nosuch')).toMatchObject({ ok: false, error: { code: 'DOMAIN_GONE' } });
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
   it('refuses a bad URI before running anything; times out; says when virsh is missing', async () => {
     expect(await listDomains({ connect: 'qemu+ext:///system?command=/bin/sh' })).toMatchObject({ ok: false, error: { code: 'BAD_URI' } });
     const slow = path.join(tmp, 'slow-virsh');
