@@ -46,7 +46,7 @@ test('Boot: diff preview on twin identical cards, apply, then roll back', async 
   await expect(boot.layout).toContainText('UEFI');
   await expect(boot.layout).toContainText('by address');
   for (const f of plan.files) await expect(boot.diff(f.path), f.path).toBeVisible();
-  const script = boot.diff('/etc/initramfs-tools/scripts/init-top/vfio-pilot-override');
+  const script = boot.diff('/etc/initramfs-tools/scripts/init-top/00-vfio-pilot-override');
   await expect(script).toContainText('+for entry in 0000:05:00.0=0x10de:0x2203 0000:05:00.1=0x10de:0x1aef; do');
   await expect(script).not.toContainText('0000:01:00');
   await expect(boot.diff('/etc/default/grub')).toContainText('+GRUB_CMDLINE_LINUX_DEFAULT="quiet splash intel_iommu=on iommu=pt"');
@@ -62,7 +62,7 @@ test('Boot: diff preview on twin identical cards, apply, then roll back', async 
   for (const f of plan.files) await expect(dialog).toContainText(f.path);
   await dialog.getByRole('button', { name: 'Apply' }).click();
   await expect(page.getByRole('status')).toContainText(/Change set \d{8}T\d{6}Z-[0-9a-f]{8}: applied, 5 files/);
-  await expect(boot.progress).toContainText('wrote /etc/initramfs-tools/scripts/init-top/vfio-pilot-override');
+  await expect(boot.progress).toContainText('wrote /etc/initramfs-tools/scripts/init-top/00-vfio-pilot-override');
   for (const f of plan.files) expect(read(pilot.root, f.path), f.path).toBe(f.content);
   await expect(boot.plan).toContainText('Nothing to change');
   const id = /Change set (\S+):/.exec((await page.getByRole('status').textContent()) ?? '')![1]!;

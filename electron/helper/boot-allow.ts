@@ -12,7 +12,7 @@ export const FILE_PATHS: Record<PlanFileId, RegExp> = {
   modprobe: /^\/etc\/modprobe\.d\/vfio-pilot\.conf$/,
   'modules-load': /^\/etc\/modules-load\.d\/vfio-pilot\.conf$/,
   'initramfs-tools-modules': /^\/etc\/initramfs-tools\/modules$/,
-  'initramfs-tools-override': /^\/etc\/initramfs-tools\/scripts\/init-top\/vfio-pilot-override$/,
+  'initramfs-tools-override': /^\/etc\/initramfs-tools\/scripts\/init-top\/00-vfio-pilot-override$/,
   'dracut-conf': /^\/etc\/dracut\.conf\.d\/vfio-pilot\.conf$/,
   'dracut-module-setup': /^\/usr\/lib\/dracut\/modules\.d\/90vfio-pilot\/module-setup\.sh$/,
   'dracut-override': /^\/usr\/lib\/dracut\/modules\.d\/90vfio-pilot\/vfio-pilot-override\.sh$/,

@@ -83,9 +83,11 @@ export function planInitramfs(input: InitramfsInput): InitramfsStep {
       const modulesFile = file(t, 'etc/initramfs-tools/modules') ?? '';
       edits.push({ id: 'initramfs-tools-modules', rel: 'etc/initramfs-tools/modules', content: initramfsToolsModules(modulesFile, modules), reason: 'vfio modules in the initramfs, loaded before the GPU drivers' });
       if (override) {
-        const rel = 'etc/initramfs-tools/scripts/init-top/vfio-pilot-override';
-        edits.push({ id: 'initramfs-tools-override', rel, content: initramfsToolsScript(override), reason: 'binds the selected functions by address in init-top, before udev loads GPU drivers' });
-        expect.push('scripts/init-top/vfio-pilot-override');
+        // init-top runs in the order tsort gives, free scripts by name: `00-` puts ours before `udev`, which
+        // loads the GPU drivers (checked in a real Debian image by test/boot/real-initramfs.test.ts).
+        const rel = 'etc/initramfs-tools/scripts/init-top/00-vfio-pilot-override';
+        edits.push({ id: 'initramfs-tools-override', rel, content: initramfsToolsScript(override), reason: 'binds the selected functions by address first in init-top, before udev loads GPU drivers' });
+        expect.push('scripts/init-top/00-vfio-pilot-override');
       }
       const image = `/boot/initrd.img-${release}`;
       return {

@@ -28,7 +28,7 @@ modprobe -q vfio-pci || true
 
 const WHY = (devices: PciDevice[]) => `# vfio-pilot: bind ${devices.map((d) => d.address).join(' ')} to vfio-pci by address (their IDs are shared with a host device).\n`;
 
-/** etc/initramfs-tools/scripts/init-top/vfio-pilot-override: runs before udev starts (init-top). */
+/** etc/initramfs-tools/scripts/init-top/00-vfio-pilot-override: runs before udev starts (init-top). */
 export function initramfsToolsScript(devices: PciDevice[]): string {
   return `#!/bin/sh
 ${WHY(devices)}PREREQ=""

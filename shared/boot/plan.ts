@@ -112,7 +112,7 @@ export function planBoot(input: BootPlanInput): BootPlan {
   ];
   const kargFiles = kargs.edits.map((e) => toPlanFile(t, e)).filter((f) => f !== null);
   const imageFiles = imageEdits.map((e) => toPlanFile(t, e)).filter((f) => f !== null);
-  if (file(t, 'etc/initramfs-tools/scripts/init-top/vfio-pilot-override') !== null && method === 'ids')
+  if (file(t, 'etc/initramfs-tools/scripts/init-top/00-vfio-pilot-override') !== null && method === 'ids')
     notes.push('an override script from an earlier plan is still in /etc/initramfs-tools/scripts/init-top: roll that change back first');
 
   const commands = [...kargs.commands, ...(imageFiles.length ? [...init.regenerate, ...init.verify] : [])];

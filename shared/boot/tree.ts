@@ -21,7 +21,7 @@ export const BOOT_FILES = [
   'efi/loader/loader.conf',
   'etc/modprobe.d/vfio-pilot.conf',
   'etc/modules-load.d/vfio-pilot.conf',
-  'etc/initramfs-tools/scripts/init-top/vfio-pilot-override',
+  'etc/initramfs-tools/scripts/init-top/00-vfio-pilot-override',
   'etc/dracut.conf.d/vfio-pilot.conf',
   'usr/lib/dracut/modules.d/90vfio-pilot/module-setup.sh',
   'usr/lib/dracut/modules.d/90vfio-pilot/vfio-pilot-override.sh',

@@ -95,8 +95,8 @@ describe('apply and rollback', () => {
     expect(change.status).toBe('applied');
     expect(change.files.map((f) => f.path)).toEqual(plan.files.map((f) => f.path));
     expect(differences(before, snapshot(fx.root))).toEqual(plan.files.map((f) => f.path.slice(1)).sort());
-    expect(progress).toContain('write /etc/initramfs-tools/scripts/init-top/vfio-pilot-override');
-    expect(snapshot(fx.root).get('etc/initramfs-tools/scripts/init-top/vfio-pilot-override')).toMatch(/^755:/);
+    expect(progress).toContain('write /etc/initramfs-tools/scripts/init-top/00-vfio-pilot-override');
+    expect(snapshot(fx.root).get('etc/initramfs-tools/scripts/init-top/00-vfio-pilot-override')).toMatch(/^755:/);
     const again = planBoot({ ...fx, tree: readBootTree(fx.root), selection: [PASSTHROUGH_GPU] });
     expect(again.files).toEqual([]);
     const back = rollbackBoot(change.id, ctx());
@@ -119,7 +119,7 @@ describe('apply and rollback', () => {
       err = e as BootHelperError;
     }
     expect(err?.code).toBe('COMMAND_FAILED');
-    expect(err?.message).toMatch(/the new image lacks .*scripts\/init-top\/vfio-pilot-override/);
+    expect(err?.message).toMatch(/the new image lacks .*scripts\/init-top\/00-vfio-pilot-override/);
     expect(differences(before, snapshot(fx.root))).toEqual([]);
     // update-grub and update-initramfs ran again on the restored files
     expect(ran).toEqual(['update-grub', 'update-initramfs -u -k all', 'lsinitramfs /boot/initrd.img-6.8.0-49-generic', 'update-grub', 'update-initramfs -u -k all']);
