@@ -31,6 +31,7 @@ const STEPS = [
   ['group-incomplete', groupIncomplete],
   ['with-group', withGroup],
   ['journal-restart', journalRestart],
+  ['serve-root-refused', serveRootRefused],
   // before the route NIC's guard step: the browser reaches the guest through that NIC
   ...(SERVE_PORT ? [['browser-bind', browserBind]] : []),
   ['guard-boot-display', (ctx) => guard(ctx, ctx.bootVga, 'GUARD_BOOT_DISPLAY')],
@@ -218,6 +219,13 @@ function scan(ctx) {
  * against the guest's own state: its IOMMU groups and units, `IR-` chips in /proc/interrupts, and vfio-pci in
  * modules.dep (or loaded) for the running release.
  */
+/** Issue 12 item 1 on a real kernel: `serve` as root on the real host, with no sudo user to drop to, refuses. */
+function serveRootRefused() {
+  const r = run(process.execPath, [CLI, 'serve', '--port', '0']);
+  check(r.status === 2, `serve as root on / must refuse with exit 2, got ${r.status}`);
+  check(/refus/i.test(r.stderr), `serve's refusal must say why: ${r.stderr.trim()}`);
+}
+
 function readiness(ctx) {
   const r = run(process.execPath, [CLI, 'check', '--json'], { quiet: true });
   save('check.json', r.stdout);
