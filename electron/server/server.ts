@@ -30,6 +30,10 @@ export function isLoopbackHost(host: string): host is LoopbackHost {
 
 /** Largest accepted request body. Requests are a few hundred bytes; this only stops abuse. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** Open connections at once (a browser uses ~6; scripts a few): more are dropped by the server. */
+export const MAX_CONNECTIONS = 64;
+/** Open event streams at once (one per window): more are answered 503. */
+export const MAX_EVENT_STREAMS = 16;
 const SSE_HEARTBEAT_MS = 25_000;
 
 export interface ServerOptions {
@@ -41,6 +45,9 @@ export interface ServerOptions {
   port?: number;
   /** Fixed token for tests; a random 32-byte token otherwise. */
   token?: string;
+  /** Caps, for tests (default MAX_CONNECTIONS, MAX_EVENT_STREAMS). */
+  maxConnections?: number;
+  maxEventStreams?: number;
   log?: (line: string) => void;
 }
 
@@ -146,11 +153,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
       const chunks: Buffer[] = [];
       let size = 0;
+      let over = false;
       req.on('data', (chunk: Buffer) => {
+        if (over) return; // drained and dropped until the 413 is out and the connection closes
         size += chunk.length;
         if (size > MAX_BODY_BYTES) {
+          // A chunked body has no Content-Length to refuse up front: answer 413 first, then close (see the
+          // error handler), instead of cutting the connection with no answer.
+          over = true;
+          chunks.length = 0;
           reject(new HttpRefusal(413, 'INVALID_REQUEST', `request body over ${MAX_BODY_BYTES} bytes`));
-          req.destroy();
           return;
         }
         chunks.push(chunk);
@@ -180,6 +192,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const handleEvents = (req: http.IncomingMessage, res: http.ServerResponse, query: URLSearchParams) => {
     if (req.method !== 'GET') throw new HttpRefusal(405, 'INVALID_REQUEST', 'the event stream takes GET only');
     checkToken(query.get('token'));
+    if (streams.size >= (options.maxEventStreams ?? MAX_EVENT_STREAMS)) {
+      throw new HttpRefusal(503, 'INVALID_REQUEST', `too many event streams open (${streams.size}): close other vfio-pilot windows`);
+    }
     res.writeHead(200, {
       ...SECURITY_HEADERS,
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -252,6 +267,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           return;
         }
         if (err instanceof HttpRefusal) {
+          if (err.status === 413) {
+            // The rest of the body is not read: close once the answer is out.
+            res.setHeader('Connection', 'close');
+            res.on('finish', () => req.socket.destroy());
+          }
           refuse(res, err, err.status === 405 ? { Allow: pathname.startsWith('/api/') && pathname !== '/api/events' ? 'POST' : 'GET, HEAD' } : {});
           return;
         }
@@ -263,6 +283,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Nothing legitimate is slow to send headers to a loopback server.
   server.headersTimeout = 10_000;
   server.requestTimeout = 60_000;
+  server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
