@@ -3,9 +3,11 @@
  * (the Electron binary cannot run everywhere). Listens on a loopback address only and requires a random token.
  *
  *   GET  /, /assets/...            the renderer (dist/renderer), with the same CSP as the Electron window
- *   POST /api/<channel>            body: the request as JSON; header `Authorization: Bearer TOKEN`;
+ *   GET  /?code=CODE               one-time login: sets the HttpOnly SameSite=Strict session cookie, 303 to /
+ *   POST /api/<channel>            body: the request as JSON; header `Authorization: Bearer TOKEN` (scripts)
+ *                                  or the session cookie (the browser);
  *                                  reply: the Result envelope as JSON (every reply from /api/ is an envelope)
- *   GET  /api/events?token=TOKEN   server-sent events: `event: host-changed` (EventSource cannot send headers)
+ *   GET  /api/events               server-sent events: `event: host-changed`; the session cookie or ?token=TOKEN
  *
  * Defences besides the token: the Host header must be our loopback address (DNS rebinding), a cross-origin
  * Origin header is refused, bodies are capped, and static paths cannot leave dist/renderer.
@@ -52,7 +54,14 @@ export interface ServerOptions {
 }
 
 export interface RunningServer {
-  /** `http://127.0.0.1:PORT/?token=TOKEN`: what a browser opens. */
+  /**
+   * `http://127.0.0.1:PORT/?code=CODE`: what `serve` prints. The one-time code is exchanged on first load for an
+   * HttpOnly, SameSite=Strict session cookie (as Jupyter does), so the lasting secret never sits in the URL bar,
+   * the history or a bookmark. Each call of `newLoginUrl` makes another.
+   */
+  loginUrl: string;
+  newLoginUrl(): string;
+  /** `http://127.0.0.1:PORT/?token=TOKEN`: for scripts and tests (the renderer also accepts it). */
   url: string;
   origin: string;
   host: LoopbackHost;
@@ -107,6 +116,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { backend, rendererDir } = options;
   const log = options.log ?? (() => {});
   const streams = new Set<http.ServerResponse>();
+  /** Unused one-time login codes. */
+  const codes = new Set<string>();
+  let cookieName = 'vfio-pilot-session';
   let allowedHosts: Set<string> = new Set();
   let origin = '';
 
@@ -138,10 +150,45 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   };
 
-  const checkToken = (given: string | undefined | null) => {
-    if (!given || !tokensEqual(given, token)) {
+  /** The session cookie's value, if the request carries ours. */
+  const sessionCookie = (req: http.IncomingMessage): string | undefined => {
+    for (const part of (req.headers.cookie ?? '').split(';')) {
+      const at = part.indexOf('=');
+      if (at !== -1 && part.slice(0, at).trim() === cookieName) return part.slice(at + 1).trim();
+    }
+    return undefined;
+  };
+
+  /** The given token (Bearer header or query) or, failing that, the session cookie must be ours. */
+  const checkToken = (given: string | undefined | null, req?: http.IncomingMessage) => {
+    const cookie = req ? sessionCookie(req) : undefined;
+    const good = (given && tokensEqual(given, token)) || (cookie !== undefined && tokensEqual(cookie, token));
+    if (!good) {
       throw new HttpRefusal(401, 'FORBIDDEN', 'missing or wrong token: open the URL that `vfio-pilot serve` printed');
     }
+  };
+
+  /**
+   * `GET /?code=CODE`: a valid one-time code (or an existing session) sets the session cookie and redirects to
+   * the same page without the code; a spent or unknown one without a session is a 401 page saying what to do.
+   */
+  const handleLogin = (req: http.IncomingMessage, res: http.ServerResponse, pathname: string, code: string) => {
+    const known = [...codes].find((c) => tokensEqual(code, c));
+    const cookie = sessionCookie(req);
+    const signedIn = cookie !== undefined && tokensEqual(cookie, token);
+    if (known === undefined && !signedIn) {
+      res.writeHead(401, { ...SECURITY_HEADERS, 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end('<!doctype html><title>Link used</title><p>This one-time vfio-pilot link was used already or is not valid. Restart <code>vfio-pilot serve</code> for a new one.</p>\n');
+      return;
+    }
+    if (known !== undefined) codes.delete(known);
+    res.writeHead(303, {
+      ...SECURITY_HEADERS,
+      Location: pathname,
+      'Set-Cookie': `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+      'Cache-Control': 'no-store',
+    });
+    res.end();
   };
 
   const readBody = (req: http.IncomingMessage): Promise<string> =>
@@ -176,7 +223,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       throw new HttpRefusal(405, 'INVALID_REQUEST', `${req.method ?? '?'} not allowed: the API takes POST only`);
     }
     const auth = req.headers.authorization;
-    checkToken(auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length).trim() : undefined);
+    checkToken(auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length).trim() : undefined, req);
     const text = await readBody(req);
     let payload: unknown;
     try {
@@ -191,7 +238,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const handleEvents = (req: http.IncomingMessage, res: http.ServerResponse, query: URLSearchParams) => {
     if (req.method !== 'GET') throw new HttpRefusal(405, 'INVALID_REQUEST', 'the event stream takes GET only');
-    checkToken(query.get('token'));
+    checkToken(query.get('token'), req);
     if (streams.size >= (options.maxEventStreams ?? MAX_EVENT_STREAMS)) {
       throw new HttpRefusal(503, 'INVALID_REQUEST', `too many event streams open (${streams.size}): close other vfio-pilot windows`);
     }
@@ -258,8 +305,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     void (async () => {
       try {
         checkHostAndOrigin(req);
+        const code = query.get('code');
         if (pathname === '/api/events') handleEvents(req, res, query);
         else if (pathname.startsWith('/api/')) await handleApiCall(req, res, pathname.slice('/api/'.length));
+        else if (code !== null && (req.method === 'GET' || req.method === 'HEAD')) handleLogin(req, res, pathname, code);
         else await handleStatic(req, res, pathname);
       } catch (err) {
         if (res.headersSent) {
@@ -296,8 +345,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const hostInUrl = host === '::1' ? '[::1]' : host;
   origin = `http://${hostInUrl}:${port}`;
   allowedHosts = new Set([`${hostInUrl}:${port}`, `localhost:${port}`]);
+  // Cookies are not scoped by port: two servers on one machine must not overwrite each other's session.
+  cookieName = `vfio-pilot-session-${port}`;
+  const newLoginUrl = () => {
+    const code = newToken();
+    codes.add(code);
+    return `${origin}/?code=${code}`;
+  };
 
   return {
+    loginUrl: newLoginUrl(),
+    newLoginUrl,
     url: `${origin}/?token=${token}`,
     origin,
     host,
