@@ -20,15 +20,19 @@ interface JournalRecord {
   address: string;
   before: string | null;
   after: string | null;
+  /** intent (before the first write), done, rolled-back; absent in older journals (= done). */
+  phase?: string;
 }
 
+/** The journal's done records (each run also writes an intent per function before its first write). */
 function journal(root: string): JournalRecord[] {
   const file = path.join(root, 'var/lib/vfio-pilot/journal.jsonl');
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as JournalRecord);
+    .map((l) => JSON.parse(l) as JournalRecord)
+    .filter((r) => r.phase === undefined || r.phase === 'done');
 }
 
 /** Non-bridge members of a group, as the scan reports them. */

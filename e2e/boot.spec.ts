@@ -37,7 +37,7 @@ test('Boot: diff preview on twin identical cards, apply, then roll back', async 
   const boot = new BootPage(page);
   await boot.goto(pilot.url);
   // Rail order of the job.
-  await expect(boot.rail.getByRole('link')).toHaveText([/^Readiness/, /^Devices/, /^Boot/]);
+  await expect(boot.rail.getByRole('link')).toHaveText([/^Readiness/, /^Devices/, /^Topology/, /^Boot/, /^VMs/]);
 
   await boot.gpu(GPU).check();
   await expect(boot.layout).toContainText('ubuntu 24.04');

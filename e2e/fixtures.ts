@@ -10,6 +10,7 @@ import { test as base } from '@playwright/test';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Inventory } from '../shared/model';
 import { needFile, runs } from '../test/support/requirements';
@@ -47,7 +48,9 @@ function startServe(root: string, simulatedKernel: boolean): Promise<{ child: Ch
     // bin/vfio-pilot is a shell launcher: run it as a program, the simulated-kernel bundle with node.
     const [cmd, argv] = simulatedKernel ? [process.execPath, [SIMULATED_SERVER, '--root', root]] : [cli, ['serve', '--root', root, '--port', '0']];
     // Its own state dir beside the root: the VMs screen's define history stays out of the user's ~/.local/state.
-    const env = { ...process.env, XDG_STATE_HOME: path.join(path.dirname(root), 'state') };
+    // serve prints a one-time login link; every test opens a fresh browser context, so use a fixed token instead.
+    const token = randomBytes(32).toString('base64url');
+    const env = { ...process.env, XDG_STATE_HOME: path.join(path.dirname(root), 'state'), VFIO_PILOT_TOKEN: token };
     const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
@@ -60,7 +63,8 @@ function startServe(root: string, simulatedKernel: boolean): Promise<{ child: Ch
       const match = /serving (http:\/\/\S+)/.exec(stdout);
       if (match?.[1]) {
         clearTimeout(timer);
-        resolve({ child, url: match[1] });
+        const printed = new URL(match[1]);
+        resolve({ child, url: printed.searchParams.has('code') ? `${printed.origin}/?token=${token}` : match[1] });
       }
     });
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

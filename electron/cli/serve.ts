@@ -89,13 +89,18 @@ export async function runServe(argv: string[], io: CommandIo, options: ServeOpti
   });
   let server: RunningServer;
   try {
-    server = await startServer({ backend, rendererDir: options.rendererDir ?? defaultRendererDir(), host, port, log });
+    // VFIO_PILOT_TOKEN: a fixed token for scripts and test harnesses that open many browser sessions (each needs
+    // a login; the printed one-time link serves one). Never printed; too short a value is ignored.
+    const fixed = process.env.VFIO_PILOT_TOKEN;
+    const token = fixed !== undefined && /^[A-Za-z0-9_-]{32,128}$/.test(fixed) ? fixed : undefined;
+    server = await startServer({ backend, rendererDir: options.rendererDir ?? defaultRendererDir(), host, port, log, ...(token ? { token } : {}) });
   } catch (err) {
     backend.close();
     io.stderr(`vfio-pilot serve: cannot listen on ${host}:${port}: ${err instanceof Error ? err.message : String(err)}\n`);
     return 2;
   }
-  io.stdout(`vfio-pilot: serving ${server.url}\n`);
+  // The printed link carries a one-time code, not the token: it signs one browser in (a session cookie).
+  io.stdout(`vfio-pilot: serving ${server.loginUrl}\n`);
   log(`vfio-pilot serve: root ${root}, helper ${helperMode}, host reads ${existsSync(scanWorker) ? 'on a worker thread' : 'in the main thread'}; press Ctrl+C to stop`);
   options.onListening?.(server);
 

@@ -65,8 +65,13 @@ interface BootFacts {
 const caches = new Map<string, { bootKey: string; pci: PciReadCache; boot: BootFacts | null; cpus: { online: string; reading: CpuReading } | null }>();
 
 function bootKeyOf(root: string): string {
-  const st = fs.statSync(path.join(root, 'proc/cmdline'), { throwIfNoEntry: false });
-  return st ? `${st.ino}:${st.mtimeMs}` : 'none';
+  try {
+    const st = fs.statSync(path.join(root, 'proc/cmdline'), { throwIfNoEntry: false });
+    return st ? `${st.ino}:${st.mtimeMs}` : 'none';
+  } catch (err) {
+    // A broken cmdline (a looping or overlong link) is reported by its reader; here it only means "no cache".
+    return `unreadable:${String((err as NodeJS.ErrnoException).code)}:${Date.now()}`;
+  }
 }
 
 function cachesFor(root: string) {

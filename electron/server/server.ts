@@ -3,9 +3,11 @@
  * (the Electron binary cannot run everywhere). Listens on a loopback address only and requires a random token.
  *
  *   GET  /, /assets/...            the renderer (dist/renderer), with the same CSP as the Electron window
- *   POST /api/<channel>            body: the request as JSON; header `Authorization: Bearer TOKEN`;
+ *   GET  /?code=CODE               one-time login: sets the HttpOnly SameSite=Strict session cookie, 303 to /
+ *   POST /api/<channel>            body: the request as JSON; header `Authorization: Bearer TOKEN` (scripts)
+ *                                  or the session cookie (the browser);
  *                                  reply: the Result envelope as JSON (every reply from /api/ is an envelope)
- *   GET  /api/events?token=TOKEN   server-sent events: `event: host-changed` (EventSource cannot send headers)
+ *   GET  /api/events               server-sent events: `event: host-changed`; the session cookie or ?token=TOKEN
  *
  * Defences besides the token: the Host header must be our loopback address (DNS rebinding), a cross-origin
  * Origin header is refused, bodies are capped, and static paths cannot leave dist/renderer.
@@ -30,6 +32,10 @@ export function isLoopbackHost(host: string): host is LoopbackHost {
 
 /** Largest accepted request body. Requests are a few hundred bytes; this only stops abuse. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** Open connections at once (a browser uses ~6; scripts a few): more are dropped by the server. */
+export const MAX_CONNECTIONS = 64;
+/** Open event streams at once (one per window): more are answered 503. */
+export const MAX_EVENT_STREAMS = 16;
 const SSE_HEARTBEAT_MS = 25_000;
 
 export interface ServerOptions {
@@ -41,11 +47,21 @@ export interface ServerOptions {
   port?: number;
   /** Fixed token for tests; a random 32-byte token otherwise. */
   token?: string;
+  /** Caps, for tests (default MAX_CONNECTIONS, MAX_EVENT_STREAMS). */
+  maxConnections?: number;
+  maxEventStreams?: number;
   log?: (line: string) => void;
 }
 
 export interface RunningServer {
-  /** `http://127.0.0.1:PORT/?token=TOKEN`: what a browser opens. */
+  /**
+   * `http://127.0.0.1:PORT/?code=CODE`: what `serve` prints. The one-time code is exchanged on first load for an
+   * HttpOnly, SameSite=Strict session cookie (as Jupyter does), so the lasting secret never sits in the URL bar,
+   * the history or a bookmark. Each call of `newLoginUrl` makes another.
+   */
+  loginUrl: string;
+  newLoginUrl(): string;
+  /** `http://127.0.0.1:PORT/?token=TOKEN`: for scripts and tests (the renderer also accepts it). */
   url: string;
   origin: string;
   host: LoopbackHost;
@@ -100,6 +116,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { backend, rendererDir } = options;
   const log = options.log ?? (() => {});
   const streams = new Set<http.ServerResponse>();
+  /** Unused one-time login codes. */
+  const codes = new Set<string>();
+  let cookieName = 'vfio-pilot-session';
   let allowedHosts: Set<string> = new Set();
   let origin = '';
 
@@ -131,10 +150,45 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   };
 
-  const checkToken = (given: string | undefined | null) => {
-    if (!given || !tokensEqual(given, token)) {
+  /** The session cookie's value, if the request carries ours. */
+  const sessionCookie = (req: http.IncomingMessage): string | undefined => {
+    for (const part of (req.headers.cookie ?? '').split(';')) {
+      const at = part.indexOf('=');
+      if (at !== -1 && part.slice(0, at).trim() === cookieName) return part.slice(at + 1).trim();
+    }
+    return undefined;
+  };
+
+  /** The given token (Bearer header or query) or, failing that, the session cookie must be ours. */
+  const checkToken = (given: string | undefined | null, req?: http.IncomingMessage) => {
+    const cookie = req ? sessionCookie(req) : undefined;
+    const good = (given && tokensEqual(given, token)) || (cookie !== undefined && tokensEqual(cookie, token));
+    if (!good) {
       throw new HttpRefusal(401, 'FORBIDDEN', 'missing or wrong token: open the URL that `vfio-pilot serve` printed');
     }
+  };
+
+  /**
+   * `GET /?code=CODE`: a valid one-time code (or an existing session) sets the session cookie and redirects to
+   * the same page without the code; a spent or unknown one without a session is a 401 page saying what to do.
+   */
+  const handleLogin = (req: http.IncomingMessage, res: http.ServerResponse, pathname: string, code: string) => {
+    const known = [...codes].find((c) => tokensEqual(code, c));
+    const cookie = sessionCookie(req);
+    const signedIn = cookie !== undefined && tokensEqual(cookie, token);
+    if (known === undefined && !signedIn) {
+      res.writeHead(401, { ...SECURITY_HEADERS, 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end('<!doctype html><title>Link used</title><p>This one-time vfio-pilot link was used already or is not valid. Restart <code>vfio-pilot serve</code> for a new one.</p>\n');
+      return;
+    }
+    if (known !== undefined) codes.delete(known);
+    res.writeHead(303, {
+      ...SECURITY_HEADERS,
+      Location: pathname,
+      'Set-Cookie': `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+      'Cache-Control': 'no-store',
+    });
+    res.end();
   };
 
   const readBody = (req: http.IncomingMessage): Promise<string> =>
@@ -146,11 +200,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
       const chunks: Buffer[] = [];
       let size = 0;
+      let over = false;
       req.on('data', (chunk: Buffer) => {
+        if (over) return; // drained and dropped until the 413 is out and the connection closes
         size += chunk.length;
         if (size > MAX_BODY_BYTES) {
+          // A chunked body has no Content-Length to refuse up front: answer 413 first, then close (see the
+          // error handler), instead of cutting the connection with no answer.
+          over = true;
+          chunks.length = 0;
           reject(new HttpRefusal(413, 'INVALID_REQUEST', `request body over ${MAX_BODY_BYTES} bytes`));
-          req.destroy();
           return;
         }
         chunks.push(chunk);
@@ -164,7 +223,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       throw new HttpRefusal(405, 'INVALID_REQUEST', `${req.method ?? '?'} not allowed: the API takes POST only`);
     }
     const auth = req.headers.authorization;
-    checkToken(auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length).trim() : undefined);
+    checkToken(auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length).trim() : undefined, req);
     const text = await readBody(req);
     let payload: unknown;
     try {
@@ -179,7 +238,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const handleEvents = (req: http.IncomingMessage, res: http.ServerResponse, query: URLSearchParams) => {
     if (req.method !== 'GET') throw new HttpRefusal(405, 'INVALID_REQUEST', 'the event stream takes GET only');
-    checkToken(query.get('token'));
+    checkToken(query.get('token'), req);
+    if (streams.size >= (options.maxEventStreams ?? MAX_EVENT_STREAMS)) {
+      throw new HttpRefusal(503, 'INVALID_REQUEST', `too many event streams open (${streams.size}): close other vfio-pilot windows`);
+    }
     res.writeHead(200, {
       ...SECURITY_HEADERS,
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -243,8 +305,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     void (async () => {
       try {
         checkHostAndOrigin(req);
+        const code = query.get('code');
         if (pathname === '/api/events') handleEvents(req, res, query);
         else if (pathname.startsWith('/api/')) await handleApiCall(req, res, pathname.slice('/api/'.length));
+        else if (code !== null && (req.method === 'GET' || req.method === 'HEAD')) handleLogin(req, res, pathname, code);
         else await handleStatic(req, res, pathname);
       } catch (err) {
         if (res.headersSent) {
@@ -252,6 +316,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           return;
         }
         if (err instanceof HttpRefusal) {
+          if (err.status === 413) {
+            // The rest of the body is not read: close once the answer is out.
+            res.setHeader('Connection', 'close');
+            res.on('finish', () => req.socket.destroy());
+          }
           refuse(res, err, err.status === 405 ? { Allow: pathname.startsWith('/api/') && pathname !== '/api/events' ? 'POST' : 'GET, HEAD' } : {});
           return;
         }
@@ -263,6 +332,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Nothing legitimate is slow to send headers to a loopback server.
   server.headersTimeout = 10_000;
   server.requestTimeout = 60_000;
+  server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -275,8 +345,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const hostInUrl = host === '::1' ? '[::1]' : host;
   origin = `http://${hostInUrl}:${port}`;
   allowedHosts = new Set([`${hostInUrl}:${port}`, `localhost:${port}`]);
+  // Cookies are not scoped by port: two servers on one machine must not overwrite each other's session.
+  cookieName = `vfio-pilot-session-${port}`;
+  const newLoginUrl = () => {
+    const code = newToken();
+    codes.add(code);
+    return `${origin}/?code=${code}`;
+  };
 
   return {
+    loginUrl: newLoginUrl(),
+    newLoginUrl,
     url: `${origin}/?token=${token}`,
     origin,
     host,

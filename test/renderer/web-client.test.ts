@@ -48,10 +48,11 @@ describe('web client', () => {
     }
   });
 
-  it('refuses to call without a token, with a message saying where to get one', async () => {
-    const f = fakeFetch(() => json({ ok: true, value: null }));
+  it('without a token relies on the session cookie (no Authorization header); a 401 says where to sign in', async () => {
+    const f = fakeFetch(() => json({ ok: false, error: { code: 'FORBIDDEN', message: 'missing or wrong token' } }, 401));
     const result = await createWebClient({ origin: 'http://x', token: null, fetch: f.fn }).scanHost({});
-    expect(f.calls).toHaveLength(0);
+    expect(f.calls).toHaveLength(1);
+    expect(JSON.stringify(f.calls[0])).not.toContain('Authorization');
     expect(result.ok ? null : result.error.code).toBe('FORBIDDEN');
   });
 

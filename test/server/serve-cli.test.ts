@@ -77,8 +77,10 @@ describe('vfio-pilot serve: running', () => {
     const server = running!;
 
     expect(io.out).toHaveLength(1);
-    expect(io.out[0]).toMatch(/^vfio-pilot: serving http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}\n$/);
-    expect(io.out[0]).toContain(`:${server.port}/?token=${server.token}`);
+    // A one-time login code, never the token itself (issue 12).
+    expect(io.out[0]).toMatch(/^vfio-pilot: serving http:\/\/127\.0\.0\.1:\d+\/\?code=[A-Za-z0-9_-]{43}\n$/);
+    expect(io.out[0]).toBe(`vfio-pilot: serving ${server.loginUrl}\n`);
+    expect(io.out[0]).not.toContain(server.token);
     expect(io.err.join('')).toContain('helper in-process');
 
     const status = await new Promise<number>((resolve, reject) => {
@@ -117,8 +119,8 @@ describe('vfio-pilot serve: running', () => {
       ctx.skip('no IPv6 loopback on this machine');
       return;
     }
-    expect(running?.url).toMatch(/^http:\/\/\[::1\]:\d+\/\?token=/);
-    expect(io.out[0]).toBe(`vfio-pilot: serving ${running!.url}\n`);
+    expect(running?.loginUrl).toMatch(/^http:\/\/\[::1\]:\d+\/\?code=/);
+    expect(io.out[0]).toBe(`vfio-pilot: serving ${running!.loginUrl}\n`);
     stop.abort();
     expect(await exited).toBe(0);
   });

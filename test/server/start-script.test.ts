@@ -46,15 +46,15 @@ describe('npm start (scripts/start.mjs)', () => {
       try {
         await expect.poll(() => stdout, { timeout: 15_000 }).toMatch(/\n$/);
         expect(stderr).toContain('Electron is not installed');
-        expect(stdout).toMatch(/^vfio-pilot: serving http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{43}\n$/);
+        expect(stdout).toMatch(/^vfio-pilot: serving http:\/\/127\.0\.0\.1:\d+\/\?code=[\w-]{43}\n$/);
         const url = new URL(stdout.trim().replace('vfio-pilot: serving ', ''));
+        // The one-time link signs in with a session cookie, then the page and the API work with it.
+        const login = await fetch(url, { redirect: 'manual' });
+        expect(login.status).toBe(303);
+        const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
         const page = await fetch(new URL('/', url));
         expect(page.status).toBe(200);
-        const scan = await fetch(new URL('/api/host.scan', url), {
-          method: 'POST',
-          headers: { Authorization: `Bearer ${url.searchParams.get('token')}` },
-          body: '{}',
-        });
+        const scan = await fetch(new URL('/api/host.scan', url), { method: 'POST', headers: { Cookie: cookie }, body: '{}' });
         expect(((await scan.json()) as { value: { host: { root: string } } }).value.host.root).toBe(tiny.root);
       } finally {
         child.kill('SIGTERM');

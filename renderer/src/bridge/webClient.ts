@@ -30,7 +30,10 @@ export function toResult<T>(body: unknown, httpStatus: number): Result<T> {
     if (envelope.ok === false && isIpcError(envelope.error)) return { ok: false, error: envelope.error };
   }
   if (httpStatus === 401 || httpStatus === 403) {
-    return fail('FORBIDDEN', `The vfio-pilot web bridge refused the request (HTTP ${httpStatus}): the access token is missing or wrong.`);
+    return fail(
+      'FORBIDDEN',
+      `The vfio-pilot web bridge refused the request (HTTP ${httpStatus}): no valid session. Open the address \`vfio-pilot serve\` printed (its one-time link signs this browser in).`,
+    );
   }
   return fail('INTERNAL', `The vfio-pilot web bridge sent a reply that is not a result envelope (HTTP ${httpStatus}).`);
 }
@@ -41,18 +44,15 @@ export function createWebClient(options: WebClientOptions): PilotApi {
   const token = options.token;
 
   async function call<C extends Channel>(channel: C, request: RequestOf<C>): Promise<Result<ReplyOf<C>>> {
-    if (token === null) {
-      return fail(
-        'FORBIDDEN',
-        'No access token: open the address that `vfio-pilot serve` printed (it ends in ?token=...).',
-      );
-    }
+    // Without a token in hand the browser's HttpOnly session cookie (set when the printed one-time link was
+    // opened) authenticates the call; a 401 then says to open the printed address again.
     let response: Response;
     try {
       response = await doFetch(`${options.origin}/api/${channel}`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+        headers: { 'Content-Type': 'application/json', ...(token === null ? {} : { Authorization: `Bearer ${token}` }) },
         body: JSON.stringify(request),
+        credentials: 'same-origin',
       });
     } catch (err) {
       return fail(
@@ -96,8 +96,9 @@ export function createWebClient(options: WebClientOptions): PilotApi {
     rollbackBoot: (request) => call(METHODS.rollbackBoot, request),
     onHostChanged(listener) {
       listeners.add(listener);
-      if (stream === null && options.EventSource && token !== null) {
-        stream = new options.EventSource(`${options.origin}/api/events?token=${encodeURIComponent(token)}`);
+      if (stream === null && options.EventSource) {
+        // Same-origin EventSource sends the session cookie; a token in hand goes in the query (no headers here).
+        stream = new options.EventSource(`${options.origin}/api/events${token === null ? '' : `?token=${encodeURIComponent(token)}`}`);
         stream.addEventListener('host-changed', notify);
       }
       return () => {
