@@ -7,6 +7,7 @@
 import { closeSync, constants, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { fsyncDir } from './io';
 
 export type Step = (name: string, detail: string) => void;
 
@@ -14,18 +15,6 @@ export const sha256 = (data: string | Buffer) => createHash('sha256').update(dat
 
 /** The temp name beside a target: dotted, so initramfs-tools, modprobe and dracut all ignore a leftover. */
 export const tempOf = (target: string) => path.join(path.dirname(target), `.${path.basename(target)}.vfio-pilot-tmp`);
-
-export function fsyncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-    fsyncSync(fd);
-  } catch {
-    // Some filesystems refuse fsync on a directory (vfat ESPs): the file itself was fsynced.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
 
 /** Creates missing directories 0755 under root, fsyncing each parent. */
 function ensureDir(dir: string): void {

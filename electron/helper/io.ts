@@ -102,13 +102,14 @@ export function appendDurable(file: string, text: string): void {
   fsyncDir(dir);
 }
 
-function fsyncDir(dir: string): void {
+/** fsyncs a directory after a rename or create in it; shared by the bind journal and the boot writes (boot-fs). */
+export function fsyncDir(dir: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
     fsyncSync(fd);
   } catch {
-    // Best effort: some filesystems refuse fsync on directories; the file itself was fsynced.
+    // Best effort: some filesystems refuse fsync on directories (vfat ESPs); the file itself was fsynced.
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
