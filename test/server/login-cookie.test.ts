@@ -3,41 +3,15 @@
  * first load exchanges it for an HttpOnly, SameSite=Strict session cookie (as Jupyter does) and redirects to a
  * clean URL. The Bearer header stays for scripts.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBackend } from '../../electron/backend/backend';
-import type { Backend } from '../../electron/backend/backend';
-import { startServer } from '../../electron/server/server';
-import type { RunningServer } from '../../electron/server/server';
-import { makeTinyRoot } from '../backend/tiny-host';
+import { describe, expect, it } from 'vitest';
+import { useTinyServer } from './tiny-server';
 
-let tiny: ReturnType<typeof makeTinyRoot>;
-let work: string;
-let backend: Backend;
-let server: RunningServer;
-
-beforeAll(async () => {
-  tiny = makeTinyRoot();
-  work = mkdtempSync(path.join(os.tmpdir(), 'vfio-login-'));
-  const rendererDir = path.join(work, 'renderer');
-  mkdirSync(rendererDir);
-  writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>vfio-pilot</title>');
-  backend = createBackend({ root: tiny.root, helperMode: 'in-process', log: () => {} });
-  server = await startServer({ backend, rendererDir });
-});
-afterAll(async () => {
-  await server.close();
-  backend.close();
-  tiny.remove();
-  rmSync(work, { recursive: true, force: true });
-});
+const server = useTinyServer({ rendererHtml: '<!doctype html><title>vfio-pilot</title>' });
 
 function get(p: string, headers: Record<string, string> = {}, method = 'GET', body?: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: server.port, path: p, method, headers, agent: false }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port: server().port, path: p, method, headers, agent: false }, (res) => {
       let text = '';
       res.on('data', (d: Buffer) => (text += d.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
@@ -50,17 +24,17 @@ const pathOf = (url: string) => new URL(url).pathname + new URL(url).search;
 
 describe('one-time login link', () => {
   it('the printed link carries a code, not the token', () => {
-    expect(server.loginUrl).toMatch(/\/\?code=[A-Za-z0-9_-]{43}$/);
-    expect(server.loginUrl).not.toContain(server.token);
+    expect(server().loginUrl).toMatch(/\/\?code=[A-Za-z0-9_-]{43}$/);
+    expect(server().loginUrl).not.toContain(server().token);
   });
 
   it('first load: 303 to the clean page with an HttpOnly SameSite=Strict session cookie; the code then is spent', async () => {
-    const link = server.newLoginUrl();
+    const link = server().newLoginUrl();
     const first = await get(pathOf(link));
     expect(first.status).toBe(303);
     expect(first.headers.location).toBe('/');
     const setCookie = first.headers['set-cookie']?.[0] ?? '';
-    expect(setCookie).toMatch(new RegExp(`^vfio-pilot-session-${server.port}=`));
+    expect(setCookie).toMatch(new RegExp(`^vfio-pilot-session-${server().port}=`));
     expect(setCookie).toMatch(/; HttpOnly/);
     expect(setCookie).toMatch(/; SameSite=Strict/);
     const cookie = setCookie.split(';')[0]!;
@@ -78,12 +52,12 @@ describe('one-time login link', () => {
   });
 
   it('a wrong cookie or code gets nothing; the Bearer header still works for scripts', async () => {
-    expect((await get('/api/host.scan', { Cookie: `vfio-pilot-session-${server.port}=nope` }, 'POST', '{}')).status).toBe(401);
+    expect((await get('/api/host.scan', { Cookie: `vfio-pilot-session-${server().port}=nope` }, 'POST', '{}')).status).toBe(401);
     expect((await get('/?code=made-up')).status).toBe(401);
-    expect((await get('/api/host.scan', { Authorization: `Bearer ${server.token}` }, 'POST', '{}')).status).toBe(200);
+    expect((await get('/api/host.scan', { Authorization: `Bearer ${server().token}` }, 'POST', '{}')).status).toBe(200);
   });
 
   it('a cookie of another vfio-pilot server (another port) is not ours', async () => {
-    expect((await get('/api/host.scan', { Cookie: `vfio-pilot-session-1=${server.token}` }, 'POST', '{}')).status).toBe(401);
+    expect((await get('/api/host.scan', { Cookie: `vfio-pilot-session-1=${server().token}` }, 'POST', '{}')).status).toBe(401);
   });
 });

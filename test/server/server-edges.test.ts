@@ -2,46 +2,24 @@
  * Issue 12 item 10: a chunked body over the cap gets a 413 before the connection closes (not a silent cut);
  * concurrent connections and event streams are capped.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBackend } from '../../electron/backend/backend';
-import type { Backend } from '../../electron/backend/backend';
-import { MAX_BODY_BYTES, startServer } from '../../electron/server/server';
-import type { RunningServer } from '../../electron/server/server';
-import { makeTinyRoot } from '../backend/tiny-host';
+import { describe, expect, it } from 'vitest';
+import { MAX_BODY_BYTES } from '../../electron/server/server';
+import { useTinyServer } from './tiny-server';
 
-let tiny: ReturnType<typeof makeTinyRoot>;
-let work: string;
-let backend: Backend;
-let server: RunningServer;
-
-beforeAll(async () => {
-  tiny = makeTinyRoot();
-  work = mkdtempSync(path.join(os.tmpdir(), 'vfio-edges-'));
-  backend = createBackend({ root: tiny.root, helperMode: 'in-process', log: () => {} });
-  server = await startServer({ backend, rendererDir: path.join(work, 'none'), maxConnections: 8, maxEventStreams: 2 });
-});
-afterAll(async () => {
-  await server.close();
-  backend.close();
-  tiny.remove();
-  rmSync(work, { recursive: true, force: true });
-});
+const server = useTinyServer({ maxConnections: 8, maxEventStreams: 2 });
 
 /** Sends a chunked POST of `total` bytes on a raw socket; resolves with everything the server sent back. */
 function chunkedUpload(total: number): Promise<string> {
   return new Promise((resolve) => {
-    const socket = net.connect(server.port, '127.0.0.1');
+    const socket = net.connect(server().port, '127.0.0.1');
     let received = '';
     socket.on('data', (d) => (received += d.toString('latin1')));
     socket.on('error', () => {}); // the server closes while we may still be writing
     socket.on('close', () => resolve(received));
     socket.write(
-      `POST /api/host.scan HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nAuthorization: Bearer ${server.token}\r\n` +
+      `POST /api/host.scan HTTP/1.1\r\nHost: 127.0.0.1:${server().port}\r\nAuthorization: Bearer ${server().token}\r\n` +
         'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n',
     );
     const size = 64 * 1024;
@@ -72,7 +50,7 @@ describe('server edges', () => {
   it('event streams are capped: the one over the cap gets 503', async () => {
     const open = () =>
       new Promise<{ status: number; req: http.ClientRequest }>((resolve, reject) => {
-        const req = http.get({ host: '127.0.0.1', port: server.port, path: `/api/events?token=${server.token}`, agent: false }, (res) => {
+        const req = http.get({ host: '127.0.0.1', port: server().port, path: `/api/events?token=${server().token}`, agent: false }, (res) => {
           res.resume();
           resolve({ status: res.statusCode ?? 0, req });
         });
@@ -88,24 +66,24 @@ describe('server edges', () => {
   it('connections over the cap are dropped, and the server still serves once they go', async () => {
     const sockets: net.Socket[] = [];
     for (let i = 0; i < 8; i++) {
-      const s = net.connect(server.port, '127.0.0.1');
+      const s = net.connect(server().port, '127.0.0.1');
       s.on('error', () => {});
       await new Promise((r) => s.once('connect', r));
       sockets.push(s);
     }
     await new Promise((r) => setTimeout(r, 100));
-    const extra = net.connect(server.port, '127.0.0.1');
+    const extra = net.connect(server().port, '127.0.0.1');
     extra.on('error', () => {});
     const closed = await new Promise<boolean>((resolve) => {
       extra.once('close', () => resolve(true));
       setTimeout(() => resolve(false), 2000);
-      extra.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n\r\n`);
+      extra.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${server().port}\r\n\r\n`);
     });
     expect(closed).toBe(true);
     for (const s of sockets) s.destroy();
     await new Promise((r) => setTimeout(r, 200));
     const status = await new Promise<number>((resolve, reject) =>
-      http.get({ host: '127.0.0.1', port: server.port, path: '/', agent: false }, (res) => {
+      http.get({ host: '127.0.0.1', port: server().port, path: '/', agent: false }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
       }).on('error', reject),
