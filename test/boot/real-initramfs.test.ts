@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../electron/cli/main';
+import { runCli as cli } from '../support/run-cli';
 import { buildFixtureRoot } from '../fixtures/builder';
 import { twinIdentical } from '../fixtures/hosts/twin-identical';
 import { needAll, needTool } from '../support/requirements';
@@ -27,12 +27,6 @@ afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 }, 120_000);
 
-async function cli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
 const lsinitramfs = (root: string, image: string) => execFileSync('chroot', [root, 'lsinitramfs', image], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 
 describe.skipIf(!isRoot || !tools.met)(`real update-initramfs in a debootstrap'd Debian 12 root${reason ? ` (${reason})` : ''}`, () => {

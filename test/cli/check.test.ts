@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { main } from '../../electron/cli/main';
+import { runCli as run } from '../support/run-cli';
 import type { ReadinessReport } from '../../shared/readiness';
 import { buildFixtureRoot } from '../fixtures/builder';
 import { fixtureHosts } from '../fixtures/hosts';
@@ -11,12 +11,6 @@ import { fixtureHosts } from '../fixtures/hosts';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'check-cli-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }), 60_000);
 
-async function run(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
 
 describe('vfio-pilot check', () => {
   const ready = buildFixtureRoot(fixtureHosts['eight-gpu-2numa']!, path.join(tmp, 'eight'));

@@ -1,7 +1,7 @@
 /** `vfio-pilot plan`: the JSON contract of issue 10, the text diffs, exit codes 0 / 1 (refused) / 2 (usage, root). */
 import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../electron/cli/main';
+import { runCli as run } from '../support/run-cli';
 import { buildBootFixture, PASSTHROUGH_GPU } from '../fixtures/boot/build';
 import { bootDistros } from '../fixtures/boot/distros';
 import { tempBase } from '../boot/boot-fixtures';
@@ -9,12 +9,6 @@ import { tempBase } from '../boot/boot-fixtures';
 const base = tempBase();
 afterAll(() => base.cleanup(), 60_000);
 
-async function run(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
 
 describe('vfio-pilot plan', () => {
   const root = buildBootFixture(bootDistros.find((d) => d.name === 'fedora-41')!, 'identical', `${base.dir}/fedora`);

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { main } from '../../electron/cli/main';
+import { runCli as run } from '../support/run-cli';
 import type { Inventory } from '../../shared/model';
 import { buildFixtureRoot } from '../fixtures/builder';
 import { fixtureHosts } from '../fixtures/hosts';
@@ -11,12 +11,6 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scan-cli-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const PCI_IDS = '/usr/share/misc/pci.ids';
 
-async function run(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
 
 describe('vfio-pilot scan', () => {
   const root = buildFixtureRoot(fixtureHosts['eight-gpu-2numa']!, path.join(tmp, 'eight'));

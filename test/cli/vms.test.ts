@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../electron/cli/main';
+import { runCli as run } from '../support/run-cli';
 import type { VmList } from '../../shared/model/vms';
 import { needLibvirtSystem, needTool } from '../support/requirements';
 import { buildFixtureRoot } from '../fixtures/builder';
@@ -15,12 +15,6 @@ const TEST_URI = `test://${fileURLToPath(new URL('../fixtures/libvirt/test-node.
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vms-cli-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-async function run(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
 
 describe('vfio-pilot vms: usage', () => {
   it('exit 2 on a URI it will not pass to virsh, an unknown flag, a missing argument', async () => {

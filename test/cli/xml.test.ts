@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../electron/cli/main';
+import { runCli as run } from '../support/run-cli';
 import type { LintJson } from '../../electron/cli/xml';
 import { summariseDomain } from '../../shared/domain';
 import { buildFixtureRoot } from '../fixtures/builder';
@@ -16,12 +16,6 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xml-cli-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }), 60_000);
 const PCI_IDS = '/usr/share/misc/pci.ids';
 
-async function run(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
 
 function file(name: string, text: string): string {
   const p = path.join(tmp, name);

@@ -12,7 +12,7 @@ import { requestOf } from '../../electron/backend/boot-runner';
 import { readBootTree } from '../../electron/host/boot-tree';
 import { applyBoot, rollbackBoot, listChanges, BootHelperError, type BootContext, type CommandRunner } from '../../electron/helper/boot-core';
 import { runBootHelperCli } from '../../electron/helper/boot-cli';
-import { main } from '../../electron/cli/main';
+import { runCli as run } from '../support/run-cli';
 import { PASSTHROUGH_GPU } from '../fixtures/boot/build';
 import { bootDistros } from '../fixtures/boot/distros';
 import { makeBootFixture, tempBase, type BuiltBootFixture } from '../boot/boot-fixtures';
@@ -137,12 +137,6 @@ describe('apply and rollback', () => {
 });
 
 describe('vfio-pilot apply | changes | rollback on a fixture root', () => {
-  async function run(argv: string[]) {
-    let stdout = '';
-    let stderr = '';
-    const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-    return { code, stdout, stderr };
-  }
   it('apply prints the plan and the change set; changes lists it; rollback (latest) restores', async () => {
     for (const c of listChanges(fx.root)) rmSync(path.join(fx.root, 'var/lib/vfio-pilot/boot', c.id), { recursive: true });
     const before = snapshot(fx.root);
