@@ -161,7 +161,7 @@ export function createBackend(options: BackendOptions): Backend {
       return run;
     },
     ...vms,
-    ...createBootHandlers(root, pciIdsPath, () => watch.notify()),
+    ...createBootHandlers(root, pciIdsPath, () => watch.notify(), installOptions),
   };
 
   async function run<C extends Channel>(channel: C, payload: unknown, origin: RequestOrigin): Promise<Result<unknown>> {

@@ -9,6 +9,7 @@ import type { BootChangesAnswer, BootPlanAnswer, BootProgressAnswer, BootRunAnsw
 import { ok, type Result } from '../../shared/ipc/result';
 import { planForRoot } from '../host/boot-tree';
 import { requestOf, runBootVerb, type BootRunResult } from './boot-runner';
+import type { HelperInstallOptions } from './helper-install';
 
 export interface BootHandlers {
   'boot.plan': (r: { addresses: string[] }) => Promise<Result<BootPlanAnswer>>;
@@ -18,7 +19,7 @@ export interface BootHandlers {
   'boot.rollback': (r: { id: string }) => Promise<Result<BootRunAnswer>>;
 }
 
-export function createBootHandlers(root: string, pciIdsPath: string | undefined, afterChange: () => Promise<void>): BootHandlers {
+export function createBootHandlers(root: string, pciIdsPath: string | undefined, afterChange: () => Promise<void>, install?: HelperInstallOptions): BootHandlers {
   let lines: BootProgress[] = [];
   let running = false;
   let queue: Promise<unknown> = Promise.resolve();
@@ -56,13 +57,13 @@ export function createBootHandlers(root: string, pciIdsPath: string | undefined,
         const p = plan(addresses);
         if (!p.plan) return { ok: false, change: null, error: p.refusal!, log: [] };
         if (!p.plan.files.length && !p.plan.commands.length) return { ok: true, change: null, log: [{ step: 'done', message: 'nothing to change' }] };
-        return answer(await runBootVerb(['boot-apply'], JSON.stringify(requestOf(p.plan)), { root, onProgress }));
+        return answer(await runBootVerb(['boot-apply'], JSON.stringify(requestOf(p.plan)), { root, onProgress, install }));
       }),
     'boot.progress': async () => ok({ running, lines: [...lines] }),
     'boot.changes': async () => {
       const r = await runBootVerb(['boot-changes'], '', { root });
       return ok('changes' in r ? r.changes : []);
     },
-    'boot.rollback': ({ id }) => exclusive(async () => answer(await runBootVerb(['boot-rollback', id], '', { root, onProgress }))),
+    'boot.rollback': ({ id }) => exclusive(async () => answer(await runBootVerb(['boot-rollback', id], '', { root, onProgress, install }))),
   };
 }

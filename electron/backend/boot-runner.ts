@@ -10,6 +10,8 @@ import type { BootApplyRequest, BootHelperResult, BootProgress, ChangeSet } from
 import type { BootPlan } from '../../shared/boot/types';
 import { runBootHelperCli, hostRunner } from '../helper/boot-cli';
 import type { CommandRunner } from '../helper/boot-core';
+import { helperStatus } from './helper-install';
+import type { HelperInstallOptions } from './helper-install';
 import { INSTALLED_HELPER } from './helper-runner';
 
 const PKEXEC = '/usr/bin/pkexec';
@@ -19,6 +21,8 @@ export interface BootRunOptions {
   /** Run the plan's commands inside a non-/ root with chroot (a debootstrap'd tree). */
   chroot?: boolean;
   onProgress?: (p: BootProgress) => void;
+  /** How the app was installed, for the words of a refusal of the installed helper (default: a checkout). */
+  install?: HelperInstallOptions;
 }
 
 /** The helper request for a plan: files by id with the hash of the content planned against. */
@@ -50,7 +54,9 @@ export async function runBootVerb(argv: string[], stdin: string, opts: BootRunOp
     return { ...(JSON.parse(r.line) as BootHelperResult), exitCode: r.exitCode };
   }
   if (!existsSync(PKEXEC)) return { ok: false, change: null, error: { code: 'NOT_ROOT', message: 'pkexec is not installed: run as root or install polkit' }, exitCode: 5 };
-  if (!existsSync(INSTALLED_HELPER)) return { ok: false, change: null, error: { code: 'NOT_ROOT', message: `the helper is not installed at ${INSTALLED_HELPER}: run build-resources/install-helper.sh as root` }, exitCode: 5 };
+  // The same rule as the bind verbs: the installed helper must be there, root-owned, and speak this build's protocol.
+  const status = await helperStatus(opts.install ?? { packaging: 'source', resourcesDir: null });
+  if (status.state !== 'ok') return { ok: false, change: null, error: { code: 'NOT_ROOT', message: status.message }, exitCode: 5 };
   const child = execa(PKEXEC, [INSTALLED_HELPER, ...argv], { reject: false, input: stdin, timeout: 60 * 60_000, maxBuffer: 8 * 1024 * 1024 });
   let pending = '';
   child.stderr?.on('data', (chunk: Buffer) => {

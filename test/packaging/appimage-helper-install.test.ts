@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createBackend } from '../../electron/backend/backend';
 import { detectPackaging, helperStatus, installHelper } from '../../electron/backend/helper-install';
 import type { HelperInstallOptions } from '../../electron/backend/helper-install';
+import { runHelperRequest } from '../../electron/backend/helper-runner';
 import { HELPER_PROTOCOL } from '../../electron/helper/install-settings';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -93,6 +94,9 @@ describe.skipIf(why !== '')(`the AppImage installs its helper through pkexec${wh
     const s = await helperStatus(options());
     expect(s).toMatchObject({ state: 'outdated', installed: 0 });
     expect(s.message).toContain(`speaks protocol 0; this app speaks protocol ${HELPER_PROTOCOL} and will not run it. Replace it from here`);
+    // A bind on the real root is refused before pkexec runs anything, with the same words.
+    const bind = await runHelperRequest({ verb: 'bind-vfio', addresses: ['0000:01:00.0'], withGroup: true, force: false }, { root: '/', mode: 'pkexec', install: options() }, false);
+    expect(bind).toMatchObject({ ok: false, error: { code: 'HELPER_FAILED', message: s.message } });
     expect(await installHelper('install', options())).toMatchObject({ ok: true, value: { state: 'ok', installed: HELPER_PROTOCOL } });
   });
 
