@@ -2,6 +2,8 @@
 # The real-kernel bench (issue 4): boots Debian's kernel under QEMU on a q35 machine with an emulated
 # IOMMU, two NUMA nodes and a PCIe expander on node 1 carrying a two-function "GPU", and runs
 # e2e/kernel/guest/steps.mjs inside it (this machine's node on the repo's dist/, over a 9p share of /).
+# The guest's initramfs also carries vfio-pilot's own identical-ID init-top override, planned here for the GPU
+# (issue 10), which its /init runs before any driver is loaded.
 # Each guest step prints `KSTEP <name>: PASS|FAIL <detail>`; this script reports them and exits non-zero
 # on any failure, a step that never reported, or a guest that never finished.
 #
@@ -9,7 +11,7 @@
 # Knobs (environment):
 #   IOMMU=intel|amd         emulated IOMMU (default intel)
 #   ACCEL=auto|tcg|kvm      auto = kvm only where the CPU has VT-x/AMD-V, else TCG (default auto)
-#   KBENCH_TIMEOUT=240      seconds before the guest is killed
+#   KBENCH_TIMEOUT=420      seconds before the guest is killed (a full run takes 2-4 min on a loaded 2-core machine)
 #   KBENCH_CACHE=.kbench    initramfs cache (keyed on the kernel version and the inputs)
 #   KBENCH_KERNEL=/boot/vmlinuz-VERSION   guest kernel (default: the newest /boot/vmlinuz-*-amd64)
 #   KBENCH_STEPS=a,b        run only these guest steps (while working on one; the full list is in guest/steps.mjs)
@@ -26,7 +28,7 @@ ART=$REPO/e2e/artifacts/kernel
 CACHE=${KBENCH_CACHE:-$REPO/.kbench}
 IOMMU=${IOMMU:-intel}
 ACCEL=${ACCEL:-auto}
-TIMEOUT=${KBENCH_TIMEOUT:-240}
+TIMEOUT=${KBENCH_TIMEOUT:-420}
 LOG=$ART/guest.log
 
 say() { printf 'kbench: %s\n' "$*"; }
