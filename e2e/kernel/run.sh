@@ -2,6 +2,8 @@
 # The real-kernel bench (issue 4): boots Debian's kernel under QEMU on a q35 machine with an emulated
 # IOMMU, two NUMA nodes and a PCIe expander on node 1 carrying a two-function "GPU", and runs
 # e2e/kernel/guest/steps.mjs inside it (this machine's node on the repo's dist/, over a 9p share of /).
+# The guest's initramfs also carries vfio-pilot's own identical-ID init-top override, planned here for the GPU
+# (issue 10), which its /init runs before any driver is loaded.
 # Each guest step prints `KSTEP <name>: PASS|FAIL <detail>`; this script reports them and exits non-zero
 # on any failure, a step that never reported, or a guest that never finished.
 #
@@ -9,7 +11,7 @@
 # Knobs (environment):
 #   IOMMU=intel|amd         emulated IOMMU (default intel)
 #   ACCEL=auto|tcg|kvm      auto = kvm only where the CPU has VT-x/AMD-V, else TCG (default auto)
-#   KBENCH_TIMEOUT=240      seconds before the guest is killed
+#   KBENCH_TIMEOUT=420      seconds before the guest is killed (a full run takes 2-4 min on a loaded 2-core machine)
 #   KBENCH_CACHE=.kbench    initramfs cache (keyed on the kernel version and the inputs)
 #   KBENCH_KERNEL=/boot/vmlinuz-VERSION   guest kernel (default: the newest /boot/vmlinuz-*-amd64)
 #   KBENCH_STEPS=a,b        run only these guest steps (while working on one; the full list is in guest/steps.mjs)
@@ -26,7 +28,7 @@ ART=$REPO/e2e/artifacts/kernel
 CACHE=${KBENCH_CACHE:-$REPO/.kbench}
 IOMMU=${IOMMU:-intel}
 ACCEL=${ACCEL:-auto}
-TIMEOUT=${KBENCH_TIMEOUT:-240}
+TIMEOUT=${KBENCH_TIMEOUT:-420}
 LOG=$ART/guest.log
 
 say() { printf 'kbench: %s\n' "$*"; }
@@ -36,7 +38,13 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 # Top-level guest modules; modprobe -D adds their dependencies. vfio comes from the host root's
 # /lib/modules over 9p (the helper loads it), so the initramfs carries only what /init needs.
 # ext4 asks the crypto API for crc32c at mount time, a dependency modules.dep does not show.
-MODULES="virtio_pci virtio_blk virtio_net e1000e bochs snd_hda_intel ext4 crc32c_generic 9pnet_virtio 9p"
+# vfio_pci is for vfio-pilot's init-top override, whose own `modprobe vfio-pci` runs before the host root is there.
+MODULES="virtio_pci virtio_blk virtio_net e1000e bochs snd_hda_intel ext4 crc32c_generic 9pnet_virtio 9p vfio_pci"
+# The "GPU" (QEMU's pxb-pcie has bus_nr 0x80: its root port is 80:00.0, the VGA behind it 81:00.0); the boot plan
+# is computed for it on the kbench-guest fixture (test/fixtures/hosts/kbench-guest.ts), which models this machine.
+GPU_ADDR=0000:81:00.0
+BOOT_FIXTURE=boot-debian-12-kbench
+OVERRIDE_NAME=00-vfio-pilot-override
 
 # ---------------------------------------------------------------------------------------------------------
 # Preflight: a missing tool fails the bench with what to install, it never passes silently.
@@ -74,8 +82,8 @@ preflight() {
 	[ -n "$KERNEL" ] && [ -r "$KERNEL" ] || unmet "no readable guest kernel /boot/vmlinuz-*-amd64: install linux-image-amd64"
 	KVER=${KERNEL#/boot/vmlinuz-}
 	[ -f "/lib/modules/$KVER/modules.dep" ] || die "/lib/modules/$KVER/modules.dep missing: reinstall linux-image-$KVER"
-	for b in cli.cjs vfio-pilot-helper.cjs; do
-		[ -f "$REPO/dist/node/$b" ] || die "dist/node/$b missing: run \`npm run build\` first"
+	for b in node/cli.cjs node/vfio-pilot-helper.cjs test/make-fixture.cjs; do
+		[ -f "$REPO/dist/$b" ] || die "dist/$b missing: run \`npm run build\` first"
 	done
 	case "$REPO" in *[[:space:]]*) die "the repo path '$REPO' has white space: the guest's kernel command line can't carry it" ;; esac
 	case "$IOMMU" in intel | amd) ;; *) die "IOMMU=$IOMMU: use intel or amd" ;; esac
@@ -83,11 +91,33 @@ preflight() {
 file_is_static() { ! LC_ALL=C ldd "$1" >/dev/null 2>&1; }
 
 # ---------------------------------------------------------------------------------------------------------
+# Issue 10: vfio-pilot's own boot plan for this machine. The kbench-guest fixture under a Debian 12 layout
+# (initramfs-tools) has the guest's two VGAs with the same IDs, so the plan binds the GPU by address from an
+# init-top script; that script, byte for byte, goes into the guest's initramfs and /init runs it first.
+# ---------------------------------------------------------------------------------------------------------
+plan_override() {
+	local root=$CACHE/boot-root plan=$ART/results/boot-plan.json
+	OVERRIDE=$CACHE/$OVERRIDE_NAME
+	node "$REPO/dist/test/make-fixture.cjs" "$BOOT_FIXTURE" "$root" > /dev/null || die "make-fixture $BOOT_FIXTURE failed"
+	"$REPO/bin/vfio-pilot" plan --json --root "$root" "$GPU_ADDR" > "$plan" || die "vfio-pilot plan --json --root $root $GPU_ADDR failed (exit $?)"
+	# exactly one initramfs-tools init-top file in the plan: its content is the script
+	node -e '
+		const [plan, out] = process.argv.slice(1);
+		const files = JSON.parse(require("fs").readFileSync(plan, "utf8")).files.filter((f) => f.path.startsWith("/etc/initramfs-tools/scripts/init-top/"));
+		if (files.length !== 1) { console.error(`the plan has ${files.length} init-top scripts, expected 1`); process.exit(1); }
+		require("fs").writeFileSync(out, files[0].content);
+		console.log(files[0].path);
+	' "$plan" "$OVERRIDE.tmp" > "$CACHE/override-path" || die "no init-top override in the plan (e2e/artifacts/kernel/results/boot-plan.json)"
+	mv "$OVERRIDE.tmp" "$OVERRIDE"
+	say "plan for $GPU_ADDR on $BOOT_FIXTURE: $(cat "$CACHE/override-path") ($(wc -l < "$OVERRIDE") lines) goes into the initramfs"
+}
+
+# ---------------------------------------------------------------------------------------------------------
 # initramfs: static busybox, the modules /init loads, vfiocheck, /init. Cached by a key over all inputs.
 # ---------------------------------------------------------------------------------------------------------
 build_initramfs() {
 	local key stage m f
-	key=$( { echo "kbench-initramfs v1 $KVER $MODULES"; sha256sum /bin/busybox "$HERE/guest/init.sh" "$HERE/guest/vfiocheck.c" "$0";
+	key=$( { echo "kbench-initramfs v1 $KVER $MODULES"; sha256sum /bin/busybox "$HERE/guest/init.sh" "$HERE/guest/vfiocheck.c" "$OVERRIDE" "$0";
 		stat -c '%n %s %Y' "/lib/modules/$KVER/modules.dep"; } | sha256sum | cut -c1-16)
 	INITRD=$CACHE/initramfs-$KVER-$key.cpio.gz
 	if [ -f "$INITRD" ]; then
@@ -97,7 +127,7 @@ build_initramfs() {
 	local t0=$EPOCHREALTIME
 	stage=$CACHE/stage
 	rm -rf "$stage" "$CACHE"/initramfs-*.cpio.gz
-	mkdir -p "$stage"/{bin,dev,proc,sys,tmp,host,lib/modules/"$KVER"}
+	mkdir -p "$stage"/{bin,dev,proc,sys,tmp,host,scripts/init-top,lib/modules/"$KVER"}
 	cp /bin/busybox "$stage/bin/busybox"
 	for f in $(/bin/busybox --list); do [ "$f" = busybox ] || ln -s busybox "$stage/bin/$f"; done
 	for m in $MODULES; do
@@ -109,6 +139,7 @@ build_initramfs() {
 	depmod -b "$stage" "$KVER"
 	gcc -O2 -Wall -static -o "$stage/bin/vfiocheck" "$HERE/guest/vfiocheck.c"
 	install -m755 "$HERE/guest/init.sh" "$stage/init"
+	install -m755 "$OVERRIDE" "$stage/scripts/init-top/$OVERRIDE_NAME" # where initramfs-tools puts it
 	(cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) > "$INITRD.tmp"
 	mv "$INITRD.tmp" "$INITRD"
 	rm -rf "$stage"
@@ -190,8 +221,10 @@ qemu_command() {
 		-nodefaults -display none -serial stdio -monitor none -no-reboot
 		# the IOMMU before any PCI device
 		-device "$iommu_dev"
-		# boot display on the root complex: same IDs (1234:1111) as the GPU's VGA function
-		-device VGA,id=bootvga,bus=pcie.0,addr=0x2
+		# boot display on the root complex: same IDs (1234:1111) as the GPU's VGA function; like a real GPU it has a
+		# second function in its IOMMU group (a driverless edu device, where a card has its HDMI audio)
+		-device VGA,id=bootvga,bus=pcie.0,addr=0x2.0,multifunction=on
+		-device edu,id=bootvga_fn1,bus=pcie.0,addr=0x2.1
 		# root ports on the root complex: the route NIC, the spare NIC, the disk, the two 9p shares
 		# (no option ROMs but the boot display's: the firmware would run iPXE and a second VGA BIOS for nothing)
 		-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1,addr=0x3
@@ -305,6 +338,7 @@ main() {
 	mkdir -p "$CACHE"
 	rm -rf "$ART"
 	mkdir -p "$ART/results"
+	plan_override
 	build_initramfs
 	pick_boot_image
 	pick_browser

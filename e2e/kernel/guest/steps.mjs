@@ -11,6 +11,9 @@ import { compareWithHwloc, parseLstopoXml } from './hwloc.mjs';
 
 const RESULTS = '/tmp/kbench'; // the host's e2e/artifacts/kernel/results
 const VFIOCHECK = '/run/kbench/vfiocheck'; // copied there from the initramfs by /init
+const OVERRIDE_SCRIPT = '/run/kbench/00-vfio-pilot-override'; // the init-top script the initramfs ran (copied by /init)
+const INIT_TOP = '/etc/initramfs-tools/scripts/init-top/';
+const LOCK = '/run/vfio-pilot/helper.lock'; // electron/helper/core.ts LOCK_REL
 const JOURNAL = '/var/lib/vfio-pilot/journal.jsonl';
 const PCI = '/sys/bus/pci/devices';
 const CLI = 'dist/node/cli.cjs';
@@ -19,6 +22,9 @@ const HELPER = 'dist/node/vfio-pilot-helper.cjs';
 const SERVE_PORT = /(?:^|\s)kbench\.serve_port=(\d+)/.exec(fs.readFileSync('/proc/cmdline', 'utf8'))?.[1];
 
 const STEPS = [
+  // first: they read the state the guest booted in, then give the GPU back to its host drivers for the rest
+  ['boot-override', bootOverride],
+  ['boot-override-off', bootOverrideOff],
   ['topology', topology],
   ['scan', scan],
   ['scan-vs-lspci', scanVsLspci],
@@ -30,12 +36,15 @@ const STEPS = [
   ['restore-group', restoreGroup],
   ['group-incomplete', groupIncomplete],
   ['with-group', withGroup],
+  ['all-reasons', allReasons],
   ['journal-restart', journalRestart],
+  ['helper-lock', helperLock],
   ['serve-root-refused', serveRootRefused],
   // before the route NIC's guard step: the browser reaches the guest through that NIC
   ...(SERVE_PORT ? [['browser-bind', browserBind]] : []),
-  ['guard-boot-display', (ctx) => guard(ctx, ctx.bootVga, 'GUARD_BOOT_DISPLAY')],
-  ['guard-default-route', (ctx) => guard(ctx, ctx.routeNic, 'GUARD_DEFAULT_ROUTE', restoreRoute)],
+  // the boot display moves with its group-mate (--with-group), so the guard is the one reason left
+  ['guard-boot-display', (ctx) => guard(ctx, ctx.bootVga, 'GUARD_BOOT_DISPLAY', { group: ctx.bootGroup })],
+  ['guard-default-route', (ctx) => guard(ctx, ctx.routeNic, 'GUARD_DEFAULT_ROUTE', { afterRestore: restoreRoute })],
   // last: binding the disk's controller pulls the block device from under its mount
   ['guard-root-disk', (ctx) => guard(ctx, ctx.diskController, 'GUARD_ROOT_DISK')],
 ];
@@ -66,7 +75,11 @@ const linkName = (file) => {
   }
 };
 const driverOf = (address) => linkName(`${PCI}/${address}/driver`);
+const overrideOf = (address) => readOr(`${PCI}/${address}/driver_override`);
 const groupOf = (address) => Number(linkName(`${PCI}/${address}/iommu_group`));
+/** The functions of an address's IOMMU group, bridges left out (they stay with the host, as the helper does). */
+const groupFunctionsOf = (address) =>
+  fs.readdirSync(`/sys/kernel/iommu_groups/${groupOf(address)}/devices`).filter((a) => !readOr(`${PCI}/${a}/class`)?.startsWith('0x0604')).sort();
 const slotOf = (address) => address.slice(0, address.lastIndexOf('.'));
 
 /** The PCI function a sysfs device sits under (the last `dddd:bb:ss.f` in its resolved path). */
@@ -101,7 +114,8 @@ function discover() {
     .find((n) => n !== routeIf && fs.existsSync(`/sys/class/net/${n}/device`));
   check(spareIf, 'no second NIC');
   const spareNic = pciFunctionOf(`/sys/class/net/${spareIf}/device`);
-  return { addresses, bootVga, gpu0, gpu1, routeIf, routeNic, disk: mount[0], diskController, spareIf, spareNic };
+  const bootGroup = groupFunctionsOf(bootVga);
+  return { addresses, bootVga, bootGroup, gpu0, gpu1, routeIf, routeNic, disk: mount[0], diskController, spareIf, spareNic };
 }
 
 /** Drivers now, for a set of addresses. */
@@ -126,7 +140,42 @@ function run(file, args, { quiet = false } = {}) {
 
 /** Runs the privileged helper and returns its one JSON line, parsed. */
 function helper(...args) {
+  return helperAnswer(args, run(process.execPath, [HELPER, ...args]));
+}
+
+/** The helper's answer and its exit status, for the steps that hold the status to the documented exit codes. */
+function helperWithStatus(...args) {
   const r = run(process.execPath, [HELPER, ...args]);
+  return { status: r.status, result: helperAnswer(args, r) };
+}
+
+/** The helper started in the background: resolves to { result, status } when it exits. */
+function helperInBackground(...args) {
+  console.log(`$ node ${HELPER} ${args.join(' ')} &`);
+  const child = spawn(process.execPath, [HELPER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const done = new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (status) => {
+      console.log(`(background helper ${args.join(' ')}: exit ${status})`);
+      if (stdout.trim()) console.log(stdout.trimEnd());
+      if (stderr.trim()) console.log(stderr.trimEnd().replace(/^/gm, 'stderr: '));
+      commandCount++;
+      try {
+        resolve({ status, result: helperAnswer(args, { status, stdout, stderr }) });
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+  return { child, done };
+}
+
+/** The helper's answer: its one JSON line, saved to the results; its exit status must agree with `ok`. */
+function helperAnswer(args, r) {
   const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
   check(line, `helper ${args.join(' ')} printed no JSON line (exit ${r.status}): ${r.stderr.trim().split('\n').pop() ?? ''}`);
   let result;
@@ -187,6 +236,113 @@ function restoreAndCheck(addresses, before, extra = []) {
 
 // ---- the steps --------------------------------------------------------------------------------------------
 
+/** The plan run.sh made (vfio-pilot plan --json on the kbench-guest fixture) and its one init-top script. */
+function bootPlan() {
+  let plan;
+  try {
+    plan = JSON.parse(fs.readFileSync(`${RESULTS}/boot-plan.json`, 'utf8'));
+  } catch (e) {
+    throw new StepFailure(`no readable boot-plan.json from run.sh: ${e.message}`);
+  }
+  const scripts = plan.files.filter((f) => f.path.startsWith(INIT_TOP));
+  check(scripts.length === 1, `the plan has ${scripts.length} files under ${INIT_TOP}, expected 1`);
+  return { plan, script: scripts[0] };
+}
+
+/** `kbench: init-top override ...` as /init wrote it to /dev/kmsg: its line number and its bracketed lists. */
+function kmsgMark(lines, what) {
+  const i = lines.findIndex((l) => l.includes(`kbench: init-top override ${what}`));
+  check(i >= 0, `no "kbench: init-top override ${what}" line in dmesg`);
+  const list = (name) => (new RegExp(`${name}: \\[([^\\]]*)\\]`).exec(lines[i])?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
+  return { i, line: lines[i], loaded: list('modules loaded'), vfio: list('on vfio-pci'), exit: /exit=(\d+)/.exec(lines[i])?.[1] };
+}
+
+/**
+ * Issue 10: vfio-pilot's identical-ID override, generated by its own plan and put into the initramfs by run.sh,
+ * ran in the guest's early boot before any GPU driver was loaded. The GPU is on vfio-pci through driver_override;
+ * the boot VGA with the same IDs kept bochs-drm. The kmsg lines /init wrote around the script say what was loaded
+ * and bound at each end, and where bochs-drm came after. Then the GPU goes back to its host drivers (helper
+ * `unbind`), where the later steps expect it.
+ */
+function bootOverride(ctx) {
+  const pair = [ctx.gpu0, ctx.gpu1];
+  const { plan, script } = bootPlan();
+  check(plan.method === 'override', `the plan binds by ${plan.method}, expected override (the two VGAs share their IDs)`);
+  check(JSON.stringify(plan.selection) === JSON.stringify(pair), `the plan selects [${plan.selection.join(' ')}], the guest's GPU is [${pair.join(' ')}]`);
+  check(fs.readFileSync(OVERRIDE_SCRIPT, 'utf8') === script.content, `${OVERRIDE_SCRIPT} (from the initramfs) is not the plan's ${script.path}`);
+  check(!script.content.includes(ctx.bootVga), `the script names the boot display ${ctx.bootVga}`);
+
+  // Where the boot left everything.
+  expectDrivers(pair, 'vfio-pci', 'at boot');
+  for (const a of pair) check(overrideOf(a) === 'vfio-pci', `at boot: ${a} driver_override=${overrideOf(a)}, expected vfio-pci`);
+  check(driverOf(ctx.bootVga) === 'bochs-drm', `at boot: the boot VGA ${ctx.bootVga} is on ${driverOf(ctx.bootVga) ?? 'no driver'}, expected bochs-drm`);
+  check(overrideOf(ctx.bootVga) === '(null)', `at boot: the boot VGA's driver_override=${overrideOf(ctx.bootVga)}`);
+
+  // The order, from the kernel's log: no GPU driver before the script; vfio-pci had the pair when it ended;
+  // bochs-drm only after it, and never on the GPU.
+  const dmesg = run('/bin/dmesg', [], { quiet: true });
+  check(dmesg.status === 0, `dmesg exit ${dmesg.status}`);
+  save('boot-dmesg.txt', dmesg.stdout);
+  const lines = dmesg.stdout.split('\n');
+  const start = kmsgMark(lines, 'start');
+  const end = kmsgMark(lines, 'exit');
+  check(start.i < end.i, 'the script ended before it started?');
+  check(start.loaded.length === 0, `modules loaded before the script: [${start.loaded.join(' ')}], expected none of bochs snd_hda_intel vfio_pci`);
+  check(end.exit === '0', `the script exited ${end.exit}: ${end.line}`);
+  check(JSON.stringify(end.loaded) === JSON.stringify(['vfio_pci']), `loaded when the script ended: [${end.loaded.join(' ')}], expected vfio_pci alone`);
+  check(JSON.stringify(end.vfio) === JSON.stringify(pair), `on vfio-pci when the script ended: [${end.vfio.join(' ')}], expected ${pair.join(' ')}`);
+  const bochs = lines.findIndex((l) => /\bbochs-drm\b/.test(l) && !l.includes('kbench:'));
+  check(bochs > end.i, bochs < 0 ? 'bochs-drm logged nothing' : `bochs-drm logged before the script ended: ${lines[bochs]}`);
+  const onGpu = lines.find((l) => /\bbochs-drm\b/.test(l) && l.includes(ctx.gpu0));
+  check(!onGpu, `bochs-drm touched the GPU: ${onGpu}`);
+  const stamp = (line) => /^\[\s*([\d.]+)\]/.exec(line)?.[1] ?? '?';
+  // The kernel's own word, where it logs one (vgaarb does for a VGA function): vfio-pci had the GPU that early.
+  const vfioLine = lines.findIndex((l) => l.startsWith('[') && l.includes(`vfio-pci ${ctx.gpu0}:`));
+  const kernelSaid = vfioLine > start.i && vfioLine < end.i ? `, the kernel logged vfio-pci ${ctx.gpu0} at ${stamp(lines[vfioLine])}s` : '';
+
+  handBack(ctx);
+  return `${script.path} from the plan ran at ${stamp(start.line)}s with no GPU driver loaded, left ${pair.join(' ')} on vfio-pci (driver_override${kernelSaid}); bochs-drm first logged at ${stamp(lines[bochs])}s and kept the boot VGA ${ctx.bootVga}; handed back: ${pair.map(driverOf).join(', ')}`;
+}
+
+/** The GPU from its boot-time vfio-pci back to the kernel's pick (the helper's `unbind` clears driver_override). */
+function handBack(ctx) {
+  const pair = [ctx.gpu0, ctx.gpu1];
+  expectOk(helper('unbind', ...pair), `unbind ${pair.join(' ')}`);
+  const want = { [ctx.gpu0]: driverOf(ctx.bootVga), [ctx.gpu1]: 'snd_hda_intel' }; // the boot VGA's driver: same IDs
+  expectDrivers(pair, want, 'after unbind');
+  for (const a of pair) check(overrideOf(a) === '(null)', `after unbind: ${a} driver_override=${overrideOf(a)}`);
+}
+
+/**
+ * The escape hatch: with `vfio-pilot.off` on the kernel command line the same script writes nothing. The guest
+ * cannot reboot cheaply, so the script runs again in a private mount namespace whose /proc/cmdline has the word
+ * added; then, as the control, on the real command line, where it writes driver_override (cleared afterwards).
+ */
+function bootOverrideOff(ctx) {
+  const pair = [ctx.gpu0, ctx.gpu1];
+  const cmdline = readOr('/proc/cmdline', '');
+  check(!/(^|\s)vfio-pilot\.off(\s|$)/.test(cmdline), 'the guest booted with vfio-pilot.off: the boot step proved nothing');
+  const before = driversOf(pair);
+  for (const a of pair) check(before[a] !== 'vfio-pci' && overrideOf(a) === '(null)', `${a} is not back on its host driver (${before[a]}, driver_override=${overrideOf(a)})`);
+
+  const offCmdline = '/run/kbench/cmdline-off';
+  fs.writeFileSync(offCmdline, `${cmdline} vfio-pilot.off\n`);
+  const inNamespace = 'mount --bind "$1" /proc/cmdline && grep -qw vfio-pilot.off /proc/cmdline || exit 99; exec /bin/sh "$2"';
+  const off = run('/usr/bin/unshare', ['--mount', '/bin/sh', '-c', inNamespace, 'sh', offCmdline, OVERRIDE_SCRIPT]);
+  check(off.status !== 99, 'could not put vfio-pilot.off on /proc/cmdline in a private mount namespace');
+  check(off.status === 0, `the script with vfio-pilot.off exited ${off.status}`);
+  check(readOr('/proc/cmdline', '') === cmdline, 'the changed /proc/cmdline leaked out of the namespace');
+  expectDrivers(pair, before, 'after the script with vfio-pilot.off');
+  for (const a of pair) check(overrideOf(a) === '(null)', `with vfio-pilot.off the script wrote driver_override=${overrideOf(a)} for ${a}`);
+
+  const on = run('/bin/sh', [OVERRIDE_SCRIPT]);
+  check(on.status === 0, `the script on the real command line exited ${on.status}`);
+  for (const a of pair) check(overrideOf(a) === 'vfio-pci', `control: without vfio-pilot.off the script left ${a} driver_override=${overrideOf(a)}`);
+  expectDrivers(pair, before, 'control (driver_override applies at the next probe)');
+  handBack(ctx);
+  return `with vfio-pilot.off: exit 0, nothing written (${pair.map((a) => `${a} ${driverOf(a)}`).join(', ')}); without it the same script wrote driver_override=vfio-pci to both; cleared by helper unbind`;
+}
+
 function topology(ctx) {
   const nodes = fs.readdirSync('/sys/devices/system/node').filter((n) => /^node\d+$/.test(n));
   check(nodes.length === 2, `expected 2 NUMA nodes, found ${nodes.join(' ')}`);
@@ -196,9 +352,10 @@ function topology(ctx) {
   check(groupOf(ctx.gpu0) === groupOf(ctx.gpu1), `GPU functions in groups ${groupOf(ctx.gpu0)} and ${groupOf(ctx.gpu1)}`);
   const ids = (a) => `${readOr(`${PCI}/${a}/vendor`)}:${readOr(`${PCI}/${a}/device`)}`;
   check(ids(ctx.bootVga) === ids(ctx.gpu0), `boot VGA ${ids(ctx.bootVga)} and GPU ${ids(ctx.gpu0)} differ`);
+  check(ctx.bootGroup.length > 1, `the boot VGA is alone in IOMMU group ${groupOf(ctx.bootVga)}: its edu group-mate is missing`);
   ctx.original = driversOf(ctx.addresses);
   save('devices.json', JSON.stringify({ ...ctx, kernel: readOr('/proc/sys/kernel/osrelease') }, null, 2));
-  return `${nodes.length} nodes, ${groups.length} groups; boot VGA ${ctx.bootVga}, GPU ${ctx.gpu0}+.1 group ${groupOf(ctx.gpu0)}, route ${ctx.routeIf}=${ctx.routeNic}, disk ${ctx.disk}=${ctx.diskController}, spare ${ctx.spareIf}=${ctx.spareNic}`;
+  return `${nodes.length} nodes, ${groups.length} groups; boot VGA ${ctx.bootVga} group ${groupOf(ctx.bootVga)} [${ctx.bootGroup.join(' ')}], GPU ${ctx.gpu0}+.1 group ${groupOf(ctx.gpu0)}, route ${ctx.routeIf}=${ctx.routeNic}, disk ${ctx.disk}=${ctx.diskController}, spare ${ctx.spareIf}=${ctx.spareNic}`;
 }
 
 function scan(ctx) {
@@ -219,13 +376,6 @@ function scan(ctx) {
  * against the guest's own state: its IOMMU groups and units, `IR-` chips in /proc/interrupts, and vfio-pci in
  * modules.dep (or loaded) for the running release.
  */
-/** Issue 12 item 1 on a real kernel: `serve` as root on the real host, with no sudo user to drop to, refuses. */
-function serveRootRefused() {
-  const r = run(process.execPath, [CLI, 'serve', '--port', '0']);
-  check(r.status === 2, `serve as root on / must refuse with exit 2, got ${r.status}`);
-  check(/refus/i.test(r.stderr), `serve's refusal must say why: ${r.stderr.trim()}`);
-}
-
 function readiness(ctx) {
   const r = run(process.execPath, [CLI, 'check', '--json'], { quiet: true });
   save('check.json', r.stdout);
@@ -427,6 +577,116 @@ function withGroup(ctx) {
   return `both functions bound, ${viable}; restored`;
 }
 
+/**
+ * Issue 12 item 3 on a real kernel: every reason in one answer. The boot display alone (no --with-group; its
+ * group-mate left out) is refused for its incomplete group AND as the boot display, by the helper and by
+ * `vfio-pilot bind` alike; then one request that breaks every rule at once. Nothing moves, the journal is untouched.
+ */
+function allReasons(ctx) {
+  const mates = ctx.bootGroup.filter((a) => a !== ctx.bootVga);
+  check(mates.length > 0, `the boot display ${ctx.bootVga} is alone in its IOMMU group: the machine is not what the README says`);
+  const watched = [...ctx.bootGroup, ctx.routeNic, ctx.diskController];
+  const overrides = () => watched.map((a) => `${a}=${overrideOf(a)}`).join(' ');
+  const journal = readOr(JOURNAL, '');
+  const overridesBefore = overrides();
+  const untouched = (when) => {
+    expectDrivers(watched, ctx.original, when);
+    check(overrides() === overridesBefore, `${when}: driver_override changed: ${overrides()}`);
+    check(readOr(JOURNAL, '') === journal, `${when}: the journal changed`);
+  };
+  const expectReasons = ({ status, result }, want, what) => {
+    check(result.ok === false && result.changed === false, `${what}: ok=${result.ok} changed=${result.changed}, expected a refusal`);
+    check(status === 1, `${what}: exit ${status}, expected 1 (refused)`);
+    // (a guard with two pieces of evidence is two reasons with one code)
+    const got = [...new Set((result.reasons ?? []).map((r) => r.code))];
+    for (const code of want) check(got.includes(code), `${what}: reasons [${got.join(' ')}] lack ${code}`);
+    check(got.length === want.length, `${what}: reasons [${got.join(' ')}], expected exactly [${want.join(' ')}]`);
+    check(/^\d+ reasons: \(1\) /.test(result.error?.message ?? ''), `${what}: the message does not number its reasons: ${result.error?.message}`);
+    for (const r of result.reasons) check(result.error.message.includes(r.message), `${what}: the message leaves out "${r.message}"`);
+    return got;
+  };
+
+  const alone = helperWithStatus('bind-vfio', ctx.bootVga);
+  expectReasons(alone, ['GROUP_INCOMPLETE', 'GUARD_BOOT_DISPLAY'], `bind-vfio ${ctx.bootVga}`);
+  check(mates.every((a) => alone.result.error.message.includes(a)), `the message does not name the group-mate(s) ${mates.join(' ')}: ${alone.result.error.message}`);
+  untouched('after the helper refused');
+
+  // The terminal: `vfio-pilot bind` as root on / (the helper's core in-process) prints each reason on a line.
+  const cli = run(process.execPath, [CLI, 'bind', ctx.bootVga]);
+  check(cli.status === 1, `vfio-pilot bind ${ctx.bootVga}: exit ${cli.status}, expected 1`);
+  for (const code of ['GROUP_INCOMPLETE', 'GUARD_BOOT_DISPLAY']) check(new RegExp(`^  ${code}  `, 'm').test(cli.stderr), `vfio-pilot bind prints no "${code}" line`);
+  untouched('after vfio-pilot bind refused');
+
+  // Everything at once: a malformed address, a missing function, the incomplete group and all three guards.
+  const missing = ['0000:7f:00.0', '0000:7e:00.0'].find((a) => !ctx.addresses.includes(a));
+  const every = helperWithStatus('bind-vfio', '0000:00:1f.9', missing, ctx.bootVga, ctx.routeNic, ctx.diskController);
+  const codes = expectReasons(every, ['INVALID_ADDRESS', 'NOT_FOUND', 'GROUP_INCOMPLETE', 'GUARD_BOOT_DISPLAY', 'GUARD_DEFAULT_ROUTE', 'GUARD_ROOT_DISK'], 'the request breaking every rule');
+  untouched('after the request breaking every rule');
+  return `${ctx.bootVga} alone: [${[...new Set(alone.result.reasons.map((r) => r.code))].join(' ')}] in one answer (helper exit 1, vfio-pilot bind too); every rule broken at once: [${codes.join(' ')}]; nothing moved, journal untouched`;
+}
+
+/**
+ * Issue 12 item 7 on a real kernel: one helper run at a time across processes. While another process holds the
+ * helper's lock (flock(1) on /run/vfio-pilot/helper.lock, as a running helper does), a helper's bind waits, then
+ * answers LOCKED (exit 5) having written nothing: no sysfs write, no journal line. One started while the lock is
+ * still held waits for it (its flock shows as a waiter in /proc/locks) and binds once the lock is released.
+ */
+async function helperLock(ctx) {
+  const nic = ctx.spareNic;
+  fs.mkdirSync(path.dirname(LOCK), { recursive: true, mode: 0o755 });
+  console.log(`$ flock ${LOCK} sh -c 'echo held; exec sleep 300' &`);
+  // its own process group: flock(1) and the sleep that inherits the locked descriptor end together
+  const holder = spawn('/usr/bin/flock', ['--exclusive', LOCK, '/bin/sh', '-c', 'echo held; exec sleep 300'], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  const release = () => {
+    try {
+      process.kill(-holder.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  try {
+    check((await firstLine(holder, 60, 'flock')) === 'held', 'flock did not take the lock');
+    const journal = readOr(JOURNAL, '');
+    const override = overrideOf(nic);
+    const t0 = process.hrtime.bigint();
+    const { status, result: locked } = helperWithStatus('bind-vfio', nic);
+    const waited = Number(process.hrtime.bigint() - t0) / 1e9;
+    expectRefused(locked, 'LOCKED', `bind-vfio ${nic} while the lock is held`);
+    check(status === 5, `LOCKED with exit ${status}, expected 5 (the environment)`);
+    expectDrivers([nic], ctx.original, 'after LOCKED');
+    check(overrideOf(nic) === override, `after LOCKED: driver_override=${overrideOf(nic)}, was ${override}`);
+    check(readOr(JOURNAL, '') === journal, 'after LOCKED: the journal changed');
+
+    const waiting = helperInBackground('bind-vfio', nic);
+    let seen = false;
+    for (let i = 0; i < 36 && !seen; i++) {
+      await sleep(250);
+      seen = /->\s+FLOCK/.test(readOr('/proc/locks', '') ?? '');
+    }
+    check(seen, 'the second helper never queued on the lock (no "-> FLOCK" waiter in /proc/locks)');
+    expectDrivers([nic], ctx.original, 'while the second helper waits');
+    console.log(`$ kill -KILL -${holder.pid}  (releases the lock)`);
+    release();
+    const { status: boundStatus, result: bound } = await waiting.done;
+    expectOk(bound, `bind-vfio ${nic} after the lock was released`);
+    check(boundStatus === 0, `exit ${boundStatus}`);
+    expectDrivers([nic], 'vfio-pci', 'after the lock was released');
+    restoreAndCheck([nic], ctx.original);
+    return `held by flock: LOCKED after ${waited.toFixed(1)}s (exit 5), nothing written; a helper queued on the lock bound ${nic} once it was released; restored to ${driverOf(nic)}`;
+  } finally {
+    release();
+  }
+}
+
+/** Issue 12 item 1 on a real kernel: `serve` as root on the real host, with no sudo user to drop to, refuses. */
+function serveRootRefused() {
+  const r = run(process.execPath, [CLI, 'serve', '--port', '0']);
+  check(r.status === 2, `serve as root on / must refuse with exit 2, got ${r.status}`);
+  const why = r.stderr.trim().split('\n')[0] ?? '';
+  check(/refus/i.test(why), `serve's refusal must say why: ${r.stderr.trim()}`);
+  return `exit 2: ${why}`;
+}
+
 function journalRestart(ctx) {
   const nic = ctx.spareNic;
   const bound = helper('bind-vfio', nic);
@@ -441,17 +701,23 @@ function journalRestart(ctx) {
   return `${nic}: ${ctx.original[nic]} -> vfio-pci -> ${driverOf(nic)} across two helper runs (${journal.split('\n').length} journal lines)`;
 }
 
-/** A guarded device: refused with `code` and untouched, bound with --force, restored. */
-function guard(ctx, address, code, afterRestore) {
-  const refused = helper('bind-vfio', address);
-  expectRefused(refused, code, `bind-vfio ${address}`);
-  expectDrivers([address], ctx.original, 'after the refusal');
-  const forced = helper('--force', 'bind-vfio', address);
+/**
+ * A guarded device: refused with `code` (its only reason) and untouched, bound with --force, restored. `group`:
+ * the functions that move with it (its IOMMU group; then --with-group is passed).
+ */
+function guard(ctx, address, code, { group = [address], afterRestore } = {}) {
+  const withGroup = group.length > 1 ? ['--with-group'] : [];
+  const refused = helper(...withGroup, 'bind-vfio', address);
+  expectRefused(refused, code, `bind-vfio ${withGroup.join(' ')} ${address}`);
+  const codes = [...new Set((refused.reasons ?? []).map((r) => r.code))];
+  check(codes.length === 1, `refused for [${codes.join(' ')}], expected ${code} alone`);
+  expectDrivers(group, ctx.original, 'after the refusal');
+  const forced = helper('--force', ...withGroup, 'bind-vfio', address);
   expectOk(forced, `--force bind-vfio ${address}`);
-  expectDrivers([address], 'vfio-pci', 'after --force');
-  restoreAndCheck([address], ctx.original);
+  expectDrivers(group, 'vfio-pci', 'after --force');
+  restoreAndCheck(group, ctx.original);
   const extra = afterRestore ? afterRestore(ctx) : '';
-  return `refused (${refused.error.message}); --force bound it; restored to ${driverOf(address)}${extra}`;
+  return `refused (${refused.error.message}); ${['--force', ...withGroup].join(' ')} bound ${group.join(' ')}; restored to ${group.map(driverOf).map((d) => d ?? 'no driver').join(', ')}${extra}`;
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -468,10 +734,10 @@ async function waitFor(cond, seconds, what) {
 }
 
 /** The first stdout line of a child process (serve prints its URL and token there). */
-function firstLine(child, seconds) {
+function firstLine(child, seconds, what = 'serve') {
   return new Promise((resolve, reject) => {
     let buf = '';
-    const timer = setTimeout(() => reject(new StepFailure(`serve printed no URL within ${seconds}s`)), seconds * 1000);
+    const timer = setTimeout(() => reject(new StepFailure(`${what} printed nothing within ${seconds}s`)), seconds * 1000);
     child.stdout.on('data', (d) => {
       buf += d;
       const nl = buf.indexOf('\n');
@@ -480,7 +746,7 @@ function firstLine(child, seconds) {
         resolve(buf.slice(0, nl).trim());
       }
     });
-    child.on('exit', (code) => reject(new StepFailure(`serve exited (${code}) before printing its URL`)));
+    child.on('exit', (code) => reject(new StepFailure(`${what} exited (${code}) before printing its first line`)));
   });
 }
 
@@ -549,6 +815,15 @@ async function main() {
   } catch (e) {
     for (const [name] of PLAN) console.log(`KSTEP ${name}: FAIL could not find the bench's devices: ${e.message}`);
     return 1;
+  }
+  // Without the boot-override step (KBENCH_STEPS), the GPU is still where the boot put it: give it back first.
+  if (!PLAN.some(([name]) => name === 'boot-override') && driverOf(ctx.gpu0) === 'vfio-pci') {
+    console.log('--- (boot-override not run: handing the GPU back from its boot-time vfio-pci)');
+    try {
+      handBack(ctx);
+    } catch (e) {
+      console.log(`could not hand the GPU back: ${e.message}`);
+    }
   }
   let failures = 0;
   const summary = [];
