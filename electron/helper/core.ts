@@ -100,7 +100,14 @@ export function runCore(req: CoreRequest, deps: CoreDeps): HelperResult {
     stage = { fns, guards, predicted: plan.predicted };
     if (req.verb === 'restore' && !req.force) reasons.push(...recordMismatches(paths, deps.io, fns, records));
     if (guards.length > 0 && !req.force) {
-      for (const g of guards) reasons.push({ code: g.code, address: g.address, message: `${g.address}: ${g.evidence}` });
+      // One reason per guard and function, its pieces of evidence together (a boot display can show two).
+      const byKey = new Map<string, { code: HelperErrorCode; address: string; evidence: string[] }>();
+      for (const g of guards) {
+        const key = `${g.code} ${g.address}`;
+        if (!byKey.has(key)) byKey.set(key, { code: g.code, address: g.address, evidence: [] });
+        byKey.get(key)!.evidence.push(g.evidence);
+      }
+      for (const g of byKey.values()) reasons.push({ code: g.code, address: g.address, message: `${g.address}: ${g.evidence.join('; ')}` });
     }
     if (reasons.length > 0) throw new Refusal(reasons);
     const modules = req.verb === 'bind-vfio' && plan.steps.length > 0 && !deps.io.exists(path.join(paths.drivers, VFIO_DRIVER)) ? [...VFIO_MODULES] : [];
