@@ -597,7 +597,7 @@ function allReasons(ctx) {
   const expectReasons = ({ status, result }, want, what) => {
     check(result.ok === false && result.changed === false, `${what}: ok=${result.ok} changed=${result.changed}, expected a refusal`);
     check(status === 1, `${what}: exit ${status}, expected 1 (refused)`);
-    // (a guard with two pieces of evidence is two reasons with one code)
+    // (one reason per code and function; the set also keeps two functions under one guard as one code)
     const got = [...new Set((result.reasons ?? []).map((r) => r.code))];
     for (const code of want) check(got.includes(code), `${what}: reasons [${got.join(' ')}] lack ${code}`);
     check(got.length === want.length, `${what}: reasons [${got.join(' ')}], expected exactly [${want.join(' ')}]`);
