@@ -12,6 +12,7 @@ import { displayName } from '../../lib/names';
 import { useInventory } from '../../stores/app';
 import { bootStore, useBoot } from './bootStore';
 import { UnifiedDiff } from './Diff';
+import { EscapeHatchPanel, OneShotPreview, RecoverySteps } from './EscapeHatch';
 import './boot.css';
 
 const BOOTLOADER: Record<BootPlan['layout']['bootloader'], string> = {
@@ -115,13 +116,10 @@ function PlanView({ plan }: { plan: BootPlan }) {
       </section>
       <section className="card" aria-labelledby="boot-escape-title">
         <h2 id="boot-escape-title">If the host does not come back</h2>
-        <ul>
-          {plan.escapeHatch.steps.map((s) => (
-            <li key={s}>{s}</li>
-          ))}
-        </ul>
+        {empty ? null : <OneShotPreview hatch={plan.escapeHatch} />}
+        <RecoverySteps steps={plan.escapeHatch.steps} />
         <button type="button" onClick={() => void navigator.clipboard?.writeText(plan.escapeHatch.steps.join('\n'))}>
-          Copy the recovery steps
+          Copy all the recovery steps
         </button>
       </section>
       {plan.notes.length ? (
@@ -174,6 +172,9 @@ function ConfirmApply({ plan, onClose }: { plan: BootPlan; onClose(): void }) {
   );
 }
 
+const RUNNING = { apply: 'Applying…', rollback: 'Rolling back…', oneshot: 'Setting the one-shot…' } as const;
+const DONE = { apply: 'Apply', rollback: 'Rollback', oneshot: 'One-shot' } as const;
+
 function RunLog() {
   const running = useBoot((s) => s.running);
   const log = useBoot((s) => s.log);
@@ -183,7 +184,7 @@ function RunLog() {
   const a = result?.answer;
   return (
     <section className="card" aria-labelledby="boot-run-title">
-      <h2 id="boot-run-title">{running ? (running === 'apply' ? 'Applying…' : 'Rolling back…') : result?.kind === 'rollback' ? 'Rollback' : 'Apply'}</h2>
+      <h2 id="boot-run-title">{running ? RUNNING[running] : result ? DONE[result.kind] : 'Apply'}</h2>
       <pre className="boot-log" role="log" aria-label="Progress">
         {log.map((p) => `${p.step.padEnd(8)}${p.message}`).join('\n')}
       </pre>
@@ -272,6 +273,7 @@ export function BootScreen() {
   }, []);
   const gpus = (inventory?.devices ?? []).filter((d) => d.classCode.startsWith('03'));
   const plan = answer?.plan ?? null;
+  const appliedSteps = useBoot((s) => s.appliedSteps);
   return (
     <div className="boot-screen">
       <h1>Boot</h1>
@@ -292,6 +294,7 @@ export function BootScreen() {
       ) : null}
       {confirming && plan ? <ConfirmApply plan={plan} onClose={() => setConfirming(false)} /> : null}
       <RunLog />
+      <EscapeHatchPanel steps={appliedSteps} />
       <ChangeSets />
     </div>
   );
