@@ -114,14 +114,17 @@ function PlanView({ plan }: { plan: BootPlan }) {
           </>
         ) : null}
       </section>
+      {/* Nothing to change, nothing to escape from: after an apply the escape hatch panel below has the steps. */}
+      {empty ? null : (
       <section className="card" aria-labelledby="boot-escape-title">
         <h2 id="boot-escape-title">If the host does not come back</h2>
-        {empty ? null : <OneShotPreview hatch={plan.escapeHatch} />}
+        <OneShotPreview hatch={plan.escapeHatch} />
         <RecoverySteps steps={plan.escapeHatch.steps} />
         <button type="button" onClick={() => void navigator.clipboard?.writeText(plan.escapeHatch.steps.join('\n'))}>
           Copy all the recovery steps
         </button>
       </section>
+      )}
       {plan.notes.length ? (
         <section className="card" aria-labelledby="boot-notes-title">
           <h2 id="boot-notes-title">Notes</h2>
@@ -190,7 +193,14 @@ function RunLog() {
       </pre>
       {a ? (
         <p role="status">
-          {a.ok ? (
+          {a.ok && result?.kind === 'oneshot' ? (
+            <>
+              <Icon name={a.change?.oneshots?.at(-1)?.exitCode === 0 ? 'ok' : 'info'} />{' '}
+              {a.change?.oneshots?.at(-1)?.exitCode === 0
+                ? `One-shot set: the next boot only is the configuration from before ${a.change.id}.`
+                : `One-shot recorded for ${a.change?.id ?? ''}, not run on this root.`}
+            </>
+          ) : a.ok ? (
             <>
               <Icon name="ok" /> {a.change ? `Change set ${a.change.id}: ${a.change.status}, ${a.change.files.length} files.` : 'Nothing to change.'}
             </>
