@@ -4,7 +4,7 @@
  *   the latest applied one) byte for byte, reverse its kernel-argument commands, regenerate.
  * `vfio-pilot changes [--root DIR] [--json]`: the change sets, newest first.
  * `vfio-pilot oneshot [--root DIR] [--json] [--chroot] [CHANGE_ID]`: the escape hatch before the reboot: boot the
- *   configuration from before a change set (default: the latest applied one) once, through the helper
+ *   configuration from before a change set (default: the latest applied one that kept an entry) once, through the helper
  *   (`grub-reboot` / `grub2-reboot vfio-pilot-previous`, `bootctl set-oneshot vfio-pilot-previous.conf`).
  * On `/` the writes go through pkexec and the installed helper; on another root they run in-process and no host
  * tool runs (with --chroot, the commands run as `chroot ROOT ...`, for a debootstrap'd tree).
@@ -87,7 +87,8 @@ export async function runOneshot(argv: string[], io: CommandIo): Promise<number>
   let id = args.positionals[0];
   if (id === undefined) {
     const list = await runBootVerb(['boot-changes'], '', { root });
-    const latest = 'changes' in list ? list.changes.find((c: ChangeSet) => c.status === 'applied') : undefined;
+    const applied = 'changes' in list ? list.changes.filter((c: ChangeSet) => c.status === 'applied') : [];
+    const latest = applied.find((c) => c.oneshot) ?? applied[0];
     if (!latest) return io.stderr('vfio-pilot oneshot: no applied change set: nothing to escape from\n'), 1;
     id = latest.id;
   }

@@ -99,6 +99,15 @@ describe('the previous configuration per bootloader', () => {
     expect(p.escapeHatch.oneshotUnavailable).toMatch(/no single default entry/);
   });
 
+  it('an entry kept by an earlier change set: no second one (the first still boots the configuration before both)', () => {
+    const f = fx('ubuntu-24.04');
+    const tree = { ...f.tree, dirs: { ...f.tree.dirs, boot: [...f.tree.dirs.boot!, 'initrd.img-6.8.0-49-generic.vfio-pilot-prev'] } };
+    const p = planBoot({ ...f, tree, selection: [PASSTHROUGH_GPU] });
+    expect(p.escapeHatch.oneshot).toBeNull();
+    expect(p.escapeHatch.oneshotUnavailable).toMatch(/already there: an earlier change set keeps it/);
+    expect(p.files.length).toBeGreaterThan(0);
+  });
+
   it('a running command line a menu entry cannot carry as it is: no one-shot, with the word', () => {
     const f = fx('ubuntu-24.04');
     const inventory = { ...f.inventory, host: { ...f.inventory.host, cmdline: 'BOOT_IMAGE=/boot/vmlinuz-6.8.0-49-generic root=UUID=x ro quiet $(reboot)' } };

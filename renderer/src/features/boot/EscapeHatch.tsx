@@ -76,7 +76,9 @@ function Runs({ change }: { change: ChangeSet }) {
 export function EscapeHatchPanel({ steps }: { steps: string[] }) {
   const changes = useBoot((s) => s.changes);
   const running = useBoot((s) => s.running);
-  const latest = changes.find((c) => c.status === 'applied');
+  // A later change set on top of an applied one keeps no second entry (the first one's is still there): the
+  // newest applied change set with a one-shot is the one to escape through.
+  const latest = changes.find((c) => c.status === 'applied' && c.oneshot) ?? changes.find((c) => c.status === 'applied');
   if (!latest) return null;
   const argv = latest.oneshot?.argv;
   return (
