@@ -66,6 +66,7 @@ test('Boot: diff preview on twin identical cards, apply, then roll back', async 
   await boot.apply.click();
   const dialog = page.getByRole('dialog', { name: 'Apply the boot plan?' });
   for (const f of plan.files) await expect(dialog).toContainText(f.path);
+  await expect(dialog).toContainText(`${one.keep.from} is copied to ${one.keep.to}`);
   await dialog.getByRole('button', { name: 'Apply' }).click();
   // The plan's files and the kept initramfs copy.
   await expect(page.getByRole('status')).toContainText(new RegExp(`Change set \\d{8}T\\d{6}Z-[0-9a-f]{8}: applied, ${plan.files.length + 1} files`));

@@ -116,14 +116,14 @@ function PlanView({ plan }: { plan: BootPlan }) {
       </section>
       {/* Nothing to change, nothing to escape from: after an apply the escape hatch panel below has the steps. */}
       {empty ? null : (
-      <section className="card" aria-labelledby="boot-escape-title">
-        <h2 id="boot-escape-title">If the host does not come back</h2>
-        <OneShotPreview hatch={plan.escapeHatch} />
-        <RecoverySteps steps={plan.escapeHatch.steps} />
-        <button type="button" onClick={() => void navigator.clipboard?.writeText(plan.escapeHatch.steps.join('\n'))}>
-          Copy all the recovery steps
-        </button>
-      </section>
+        <section className="card" aria-labelledby="boot-escape-title">
+          <h2 id="boot-escape-title">If the host does not come back</h2>
+          <OneShotPreview hatch={plan.escapeHatch} />
+          <RecoverySteps steps={plan.escapeHatch.steps} />
+          <button type="button" onClick={() => void navigator.clipboard?.writeText(plan.escapeHatch.steps.join('\n'))}>
+            Copy all the recovery steps
+          </button>
+        </section>
       )}
       {plan.notes.length ? (
         <section className="card" aria-labelledby="boot-notes-title">
@@ -154,6 +154,11 @@ function ConfirmApply({ plan, onClose }: { plan: BootPlan; onClose(): void }) {
             </li>
           ))}
         </ul>
+        {plan.escapeHatch.oneshot ? (
+          <p>
+            First, for the escape hatch: <span className="mono">{plan.escapeHatch.oneshot.keep.from}</span> is copied to <span className="mono">{plan.escapeHatch.oneshot.keep.to}</span>.
+          </p>
+        ) : null}
         <p>Then: {plan.commands.map((c) => c.argv[0]).join(', ') || 'nothing to run'}.</p>
       </div>
       <div className="dialog-foot">
