@@ -5,7 +5,7 @@
  * written. Each file is backed up and recorded in the change set before it is replaced, so a crash at any
  * step leaves every file old or new and the change set able to undo what was done.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, statfsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { BootApplyRequest, BootHelperErrorCode, BootProgress, ChangeCommand, ChangeFile, ChangeSet } from '../../shared/boot/apply-types';
 import type { PlanCommandId, PlanFileId } from '../../shared/boot/types';
@@ -41,7 +41,14 @@ export interface BootContext {
   step?: Step;
   now?: () => Date;
   random?: () => string;
+  /** Bytes free for root in the filesystem holding `dir` (tests pass a small one). */
+  freeBytes?: (dir: string) => number;
 }
+
+const freeBytesOf = (dir: string): number => {
+  const s = statfsSync(dir);
+  return s.bavail * s.bsize;
+};
 
 const FILE_IDS = Object.keys(FILE_PATHS) as PlanFileId[];
 const COMMAND_IDS = Object.keys(COMMANDS) as PlanCommandId[];
@@ -102,7 +109,8 @@ function entryInitrd(id: PlanFileId, path_: string, content: string): string | n
  * The escape hatch's parts must fit together: a kept copy only under its derived name, from an image that is
  * there, to a name that is not; an entry only with the copy it boots; a one-shot only with an entry of its kind.
  */
-function checkEscape(req: BootApplyRequest, root: string): { from: string; to: string; target: string; source: string }[] {
+function checkEscape(req: BootApplyRequest, ctx: BootContext): { from: string; to: string; target: string; source: string }[] {
+  const root = ctx.root;
   const entries = req.files.filter((f) => f.id === 'grub-previous-entry' || f.id === 'loader-previous-entry');
   const keep = (req.keep ?? []).map((k) => {
     if (keptPathOf(k.from) !== k.to) throw new BootHelperError('NOT_ALLOWED', `keep: ${JSON.stringify(k.from).slice(0, 120)} → ${JSON.stringify(k.to).slice(0, 120)} is not an initramfs and its kept name`);
@@ -115,6 +123,18 @@ function checkEscape(req: BootApplyRequest, root: string): { from: string; to: s
       throw new BootHelperError('UNSAFE_PATH', (err as Error).message);
     }
     if (readMaybe(target) !== null) throw new BootHelperError('STALE_PLAN', `${k.to} is already there (an earlier change set keeps it): plan again`);
+    // A full /boot (or ESP) is where initramfs rebuilds fail: after the copy, the rebuild still needs room for a
+    // new image beside the old one. Refuse rather than take that room.
+    let size: number;
+    try {
+      size = statSync(source).size;
+    } catch {
+      throw new BootHelperError('STALE_PLAN', `${k.from} is not there to keep: plan again`);
+    }
+    const free = (ctx.freeBytes ?? freeBytesOf)(path.dirname(source));
+    const mib = (n: number) => `${Math.round(n / 1048576)} MiB`;
+    if (free < 3 * size)
+      throw new BootHelperError('NOT_ALLOWED', `${path.dirname(k.from)} has ${mib(free)} free: keeping ${k.from} (${mib(size)}) would leave less than twice its size for the rebuild; free some space there (old kernels) and plan again`);
     return { ...k, source, target };
   });
   for (const e of entries) {
@@ -218,7 +238,7 @@ export function applyBoot(raw: unknown, ctx: BootContext): ChangeSet {
   const req = parseApplyRequest(raw);
   say({ step: 'check', message: `checking ${req.files.length} files and ${req.commands.length} commands` });
   const checked = checkRequest(req, ctx.root);
-  const keep = checkEscape(req, ctx.root);
+  const keep = checkEscape(req, ctx);
   const change: ChangeSet = {
     id: newId(ctx),
     time: (ctx.now?.() ?? new Date()).toISOString(),

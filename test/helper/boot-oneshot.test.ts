@@ -234,6 +234,9 @@ describe('apply keeps, oneshot checks, rollback removes', () => {
     ];
     const before = snapshot(root);
     for (const [r, why] of cases) expect(codeOf(() => applyBoot(r, ctx(n)))).toMatch(why);
+    // A /boot too full to keep the copy and still rebuild: refused before anything is written.
+    const size = 'fixture image\n'.length;
+    expect(codeOf(() => applyBoot(req, ctx(n, { freeBytes: () => 3 * size - 1 })))).toMatch(/^NOT_ALLOWED: \/boot has 0 MiB free: keeping \/boot\/initrd.img-6.8.0-49-generic/);
     // A copy already there (an earlier change set keeps it) is not overwritten.
     writeFileSync(path.join(root, 'boot/initrd.img-6.8.0-49-generic.vfio-pilot-prev'), 'older copy\n');
     expect(codeOf(() => applyBoot(req, ctx(n)))).toMatch(/^STALE_PLAN: \/boot\/initrd.img-6.8.0-49-generic.vfio-pilot-prev is already there/);
