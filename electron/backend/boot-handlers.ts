@@ -17,6 +17,7 @@ export interface BootHandlers {
   'boot.progress': (r: Record<string, never>) => Promise<Result<BootProgressAnswer>>;
   'boot.changes': (r: Record<string, never>) => Promise<Result<BootChangesAnswer>>;
   'boot.rollback': (r: { id: string }) => Promise<Result<BootRunAnswer>>;
+  'boot.oneshot': (r: { id: string }) => Promise<Result<BootRunAnswer>>;
 }
 
 export function createBootHandlers(root: string, pciIdsPath: string | undefined, afterChange: () => Promise<void>, install?: HelperInstallOptions): BootHandlers {
@@ -65,5 +66,6 @@ export function createBootHandlers(root: string, pciIdsPath: string | undefined,
       return ok('changes' in r ? r.changes : []);
     },
     'boot.rollback': ({ id }) => exclusive(async () => answer(await runBootVerb(['boot-rollback', id], '', { root, onProgress, install }))),
+    'boot.oneshot': ({ id }) => exclusive(async () => answer(await runBootVerb(['boot-oneshot', id], '', { root, onProgress, install }))),
   };
 }

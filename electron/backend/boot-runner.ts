@@ -30,6 +30,22 @@ export function requestOf(plan: BootPlan): BootApplyRequest {
   return {
     files: plan.files.map((f) => ({ id: f.id, path: f.path, content: f.content, mode: f.mode, beforeSha256: f.before === null ? null : createHash('sha256').update(f.before).digest('hex') })),
     commands: plan.commands.map((c) => ({ id: c.id, argv: c.argv, ...(c.expect ? { expect: c.expect } : {}) })),
+    ...(plan.escapeHatch.oneshot ? { keep: [plan.escapeHatch.oneshot.keep], oneshot: { argv: plan.escapeHatch.oneshot.argv } } : {}),
+  };
+}
+
+/**
+ * The one-shot on a fixture root: GRUB's grub-reboot takes --boot-directory, so the real tool (when this machine
+ * has it) writes next_entry into the fixture's grubenv. bootctl set-oneshot writes an EFI variable of the machine
+ * itself: never run off the host.
+ */
+function fixtureOneshotRunner(root: string): CommandRunner {
+  return (argv) => {
+    if (argv[0] !== 'grub-reboot' && argv[0] !== 'grub2-reboot') return null;
+    const bin = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].map((d) => `${d}/${argv[0]!}`).find((p) => existsSync(p));
+    if (!bin) return null;
+    const r = execaSync(bin, [`--boot-directory=${root}/boot`, ...argv.slice(1)], { reject: false, all: true, stdin: 'ignore', timeout: 60_000, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' }, extendEnv: false });
+    return { exitCode: typeof r.exitCode === 'number' ? r.exitCode : 1, output: String(r.all ?? '') };
   };
 }
 
@@ -42,13 +58,13 @@ function chrootRunner(root: string): CommandRunner {
 
 export type BootRunResult = (BootHelperResult | { ok: true; changes: ChangeSet[] }) & { exitCode: number };
 
-/** One boot verb (`boot-apply` with the request, `boot-rollback ID`, `boot-changes`). */
+/** One boot verb (`boot-apply` with the request, `boot-rollback ID`, `boot-oneshot ID`, `boot-changes`). */
 export async function runBootVerb(argv: string[], stdin: string, opts: BootRunOptions): Promise<BootRunResult> {
   const say = opts.onProgress ?? (() => {});
   const onHost = opts.root === '/';
   if (!onHost || process.geteuid?.() === 0 || argv[0] === 'boot-changes') {
     const root = realpathSync(opts.root);
-    const run = onHost ? hostRunner() : opts.chroot ? chrootRunner(root) : null;
+    const run = onHost ? hostRunner() : opts.chroot ? chrootRunner(root) : argv[0] === 'boot-oneshot' ? fixtureOneshotRunner(root) : null;
     // In-process: the same code the helper runs; on a fixture root the caller owns the tree, so act as root.
     const r = runBootHelperCli(argv, { root, euid: 0, uid: process.getuid?.() ?? -1, stdin: () => stdin, run, progress: say });
     return { ...(JSON.parse(r.line) as BootHelperResult), exitCode: r.exitCode };

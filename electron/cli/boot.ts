@@ -3,6 +3,9 @@
  * `vfio-pilot rollback [--root DIR] [--json] [--chroot] [CHANGE_ID]`: restore the files of a change set (default:
  *   the latest applied one) byte for byte, reverse its kernel-argument commands, regenerate.
  * `vfio-pilot changes [--root DIR] [--json]`: the change sets, newest first.
+ * `vfio-pilot oneshot [--root DIR] [--json] [--chroot] [CHANGE_ID]`: the escape hatch before the reboot: boot the
+ *   configuration from before a change set (default: the latest applied one that kept an entry) once, through the helper
+ *   (`grub-reboot` / `grub2-reboot vfio-pilot-previous`, `bootctl set-oneshot vfio-pilot-previous.conf`).
  * On `/` the writes go through pkexec and the installed helper; on another root they run in-process and no host
  * tool runs (with --chroot, the commands run as `chroot ROOT ...`, for a debootstrap'd tree).
  * Exit codes: the helper's (0 done, 1 refused, 2 usage, 3 failed and restored, 4 rollback incomplete, 5
@@ -74,5 +77,28 @@ export async function runChanges(argv: string[], io: CommandIo): Promise<number>
   if (args.booleans.json === true) io.stdout(JSON.stringify({ changes }) + '\n');
   else if (!changes.length) io.stdout('no boot change sets\n');
   else for (const c of changes) io.stdout(`${c.id}  ${c.status.padEnd(11)} ${c.files.map((f) => f.path).join(' ')}\n`);
+  return r.exitCode;
+}
+
+export async function runOneshot(argv: string[], io: CommandIo): Promise<number> {
+  const args = parseArgs(argv, { values: ['root'], booleans: ['json', 'chroot'] });
+  if (args.positionals.length > 1) return io.stderr('vfio-pilot oneshot: at most one change set id\n'), 2;
+  const root = args.values.root ?? '/';
+  let id = args.positionals[0];
+  if (id === undefined) {
+    const list = await runBootVerb(['boot-changes'], '', { root });
+    const applied = 'changes' in list ? list.changes.filter((c: ChangeSet) => c.status === 'applied') : [];
+    const latest = applied.find((c) => c.oneshot) ?? applied[0];
+    if (!latest) return io.stderr('vfio-pilot oneshot: no applied change set: nothing to escape from\n'), 1;
+    id = latest.id;
+  }
+  const json = args.booleans.json === true;
+  const r = await runBootVerb(['boot-oneshot', id], '', { root, chroot: args.booleans.chroot === true, onProgress: progressTo(io, json) });
+  if (json) io.stdout(JSON.stringify(r) + '\n');
+  else if (r.ok && 'change' in r && r.change) {
+    const last = r.change.oneshots?.at(-1);
+    io.stdout(last?.exitCode === 0 ? `the next boot only is the configuration from before ${r.change.id} (${last.argv.join(' ')})\n` : `${last?.argv.join(' ') ?? 'the one-shot'} was not run on this root\n`);
+  }
+  if (!r.ok && 'error' in r && r.error) io.stderr(`vfio-pilot: ${r.error.code}: ${r.error.message}\n`);
   return r.exitCode;
 }

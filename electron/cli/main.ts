@@ -52,6 +52,10 @@ const commands: Record<string, Command> = {
     summary: 'rollback [--root DIR] [--json] [--chroot] [CHANGE_ID]   restore a change set byte for byte (default: the latest)',
     run: async (argv, io) => (await import('./boot')).runRollback(argv, io),
   },
+  oneshot: {
+    summary: 'oneshot [--root DIR] [--json] [--chroot] [CHANGE_ID]   escape hatch: boot the configuration from before a change set once',
+    run: async (argv, io) => (await import('./boot')).runOneshot(argv, io),
+  },
   changes: {
     summary: 'changes [--root DIR] [--json]   the boot change sets, newest first',
     run: async (argv, io) => (await import('./boot')).runChanges(argv, io),

@@ -3,12 +3,13 @@
  * for systemd-boot entries, one directory pattern); each command id to one argv shape with a fixed program
  * path. A request outside this list is NOT_ALLOWED; nothing here comes from the caller.
  */
+import { KEPT_SUFFIX, LOADER_PREVIOUS_NAME, PREVIOUS_ID } from '../../shared/boot/previous';
 import type { PlanCommandId, PlanFileId } from '../../shared/boot/types';
 
 export const FILE_PATHS: Record<PlanFileId, RegExp> = {
   'grub-default': /^\/etc\/default\/grub$/,
   'kernel-cmdline': /^\/etc\/kernel\/cmdline$/,
-  'loader-entry': /^\/(boot|boot\/efi|efi)\/loader\/entries\/[A-Za-z0-9][A-Za-z0-9._+-]{0,127}\.conf$/,
+  'loader-entry': /^\/(boot|boot\/efi|efi)\/loader\/entries\/(?!vfio-pilot-previous\.conf$)[A-Za-z0-9][A-Za-z0-9._+-]{0,127}\.conf$/,
   modprobe: /^\/etc\/modprobe\.d\/vfio-pilot\.conf$/,
   'modules-load': /^\/etc\/modules-load\.d\/vfio-pilot\.conf$/,
   'initramfs-tools-modules': /^\/etc\/initramfs-tools\/modules$/,
@@ -19,13 +20,33 @@ export const FILE_PATHS: Record<PlanFileId, RegExp> = {
   'mkinitcpio-conf': /^\/etc\/mkinitcpio\.conf$/,
   'mkinitcpio-install': /^\/etc\/initcpio\/install\/vfio-pilot-override$/,
   'mkinitcpio-hook': /^\/etc\/initcpio\/hooks\/vfio-pilot-override$/,
+  'grub-previous-entry': /^\/etc\/grub\.d\/42_vfio-pilot-previous$/,
+  'loader-previous-entry': /^\/(boot|boot\/efi|efi)\/loader\/entries\/vfio-pilot-previous\.conf$/,
 };
+
+/**
+ * The initramfs the escape hatch keeps a copy of: an image under /boot or on the ESP, by name. The copy's path
+ * is never the caller's: it is the source with KEPT_SUFFIX.
+ */
+export const KEEP_FROM = /^\/(boot|boot\/efi|efi)(\/[A-Za-z0-9_][A-Za-z0-9._+-]{0,127}){0,2}\/(initrd|initramfs)[A-Za-z0-9._+-]{0,100}$/;
+export const keptPathOf = (from: string): string | null => (KEEP_FROM.test(from) && !from.endsWith(KEPT_SUFFIX) ? from + KEPT_SUFFIX : null);
+export const KEPT_PATH = /^\/(boot|boot\/efi|efi)(\/[A-Za-z0-9_][A-Za-z0-9._+-]{0,127}){0,2}\/(initrd|initramfs)[A-Za-z0-9._+-]{0,100}\.vfio-pilot-prev$/;
+export const KEEP_MAX_BYTES = 1024 * 1024 * 1024;
+
+/** The one-shot commands, whole: the entry name is ours and fixed. */
+export const ONESHOT_ARGV: readonly (readonly string[])[] = [
+  ['grub-reboot', PREVIOUS_ID],
+  ['grub2-reboot', PREVIOUS_ID],
+  ['bootctl', 'set-oneshot', LOADER_PREVIOUS_NAME],
+];
+export const isOneshotArgv = (argv: readonly string[]): boolean => ONESHOT_ARGV.some((a) => a.length === argv.length && a.every((x, i) => x === argv[i]));
 
 /** Modes per id: initramfs-tools runs its scripts, dracut's module files are executable by convention. */
 export const FILE_MODES: Partial<Record<PlanFileId, '0755'>> = {
   'initramfs-tools-override': '0755',
   'dracut-module-setup': '0755',
   'dracut-override': '0755',
+  'grub-previous-entry': '0755',
 };
 
 /** One kernel argument as the plans write them: no quotes, no shell metacharacters, no spaces. */

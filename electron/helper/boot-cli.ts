@@ -6,6 +6,9 @@
  *                                             {files: [{id, path, content, mode, beforeSha256}], commands: [{id, argv, expect?}]}
  *   vfio-pilot-helper boot-rollback CHANGE_ID restore every file of a change set, reverse its kernel-argument commands, regenerate
  *   vfio-pilot-helper boot-changes            list the change sets (reading only)
+ *   vfio-pilot-helper boot-oneshot CHANGE_ID  boot the configuration from before an applied change set once: runs the
+ *                                             one-shot it recorded (grub-reboot / grub2-reboot vfio-pilot-previous,
+ *                                             bootctl set-oneshot vfio-pilot-previous.conf) after checking its entry
  * Files are named by id and may only be the allowlisted paths (boot-allow.ts); commands run from fixed
  * directories with fixed argv shapes. Change sets live in /var/lib/vfio-pilot/boot/CHANGE_ID/.
  *
@@ -19,9 +22,9 @@ import path from 'node:path';
 import { execaSync } from 'execa';
 import type { BootHelperErrorCode, BootProgress } from '../../shared/boot/apply-types';
 import { PROGRAM_DIRS } from './boot-allow';
-import { BootHelperError, CHANGE_ID_RE, applyBoot, listChanges, rollbackBoot, type BootContext, type CommandRunner } from './boot-core';
+import { BootHelperError, CHANGE_ID_RE, applyBoot, listChanges, oneshotBoot, rollbackBoot, type BootContext, type CommandRunner } from './boot-core';
 
-export const BOOT_VERBS = ['boot-apply', 'boot-rollback', 'boot-changes'] as const;
+export const BOOT_VERBS = ['boot-apply', 'boot-rollback', 'boot-changes', 'boot-oneshot'] as const;
 export const isBootVerb = (v: string | undefined): boolean => (BOOT_VERBS as readonly (string | undefined)[]).includes(v);
 export const MAX_STDIN = 1024 * 1024;
 
@@ -92,6 +95,11 @@ export function runBootHelperCli(argv: readonly string[], env: BootCliEnv): { li
       if (rest.length !== 1 || !CHANGE_ID_RE.test(rest[0]!)) throw new BootHelperError('USAGE', 'boot-rollback takes one change set id (YYYYMMDDTHHMMSSZ-xxxxxxxx)');
       if (env.euid !== 0) throw new BootHelperError('NOT_ROOT', 'vfio-pilot-helper must run as root (through pkexec)');
       return { line: JSON.stringify({ ok: true, change: rollbackBoot(rest[0]!, ctx) }), exitCode: 0 };
+    }
+    if (verb === 'boot-oneshot') {
+      if (rest.length !== 1 || !CHANGE_ID_RE.test(rest[0]!)) throw new BootHelperError('USAGE', 'boot-oneshot takes one change set id (YYYYMMDDTHHMMSSZ-xxxxxxxx)');
+      if (env.euid !== 0) throw new BootHelperError('NOT_ROOT', 'vfio-pilot-helper must run as root (through pkexec)');
+      return { line: JSON.stringify({ ok: true, change: oneshotBoot(rest[0]!, ctx) }), exitCode: 0 };
     }
     throw new BootHelperError('USAGE', `unknown boot verb: one of ${BOOT_VERBS.join(', ')}`);
   } catch (err) {

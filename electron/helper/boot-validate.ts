@@ -6,6 +6,7 @@
  * kernel arguments or module lists, adding only arguments of a safe shape.
  */
 import { dracutHook, dracutModuleSetup, initramfsToolsScript, mkinitcpioHook, mkinitcpioInstall } from '../../shared/boot/override';
+import { grubPreviousScript, loaderPreviousEntry, parseGrubPreviousScript, parseLoaderPreviousEntry } from '../../shared/boot/previous';
 import type { PlanFileId } from '../../shared/boot/types';
 import type { PciDevice } from '../../shared/model/pci';
 import { KARG_RE } from './boot-allow';
@@ -91,6 +92,18 @@ export function validateContent(id: PlanFileId, before: string | null, content: 
       return content === dracutModuleSetup() ? null : 'not the dracut module vfio-pilot writes';
     case 'mkinitcpio-install':
       return content === mkinitcpioInstall() ? null : 'not the install hook vfio-pilot writes';
+    case 'grub-previous-entry': {
+      if (before !== null) return 'the previous-configuration entry is already there';
+      const p = parseGrubPreviousScript(content);
+      if (typeof p === 'string') return p;
+      return grubPreviousScript(p) === content ? null : 'not the grub.d script vfio-pilot writes';
+    }
+    case 'loader-previous-entry': {
+      if (before !== null) return 'the previous-configuration entry is already there';
+      const p = parseLoaderPreviousEntry(content);
+      if (typeof p === 'string') return p;
+      return loaderPreviousEntry(p) === content ? null : 'not the loader entry vfio-pilot writes';
+    }
     case 'kernel-cmdline': {
       if (!/^[^\n]*\n?$/.test(content)) return 'more than one line';
       return argsOk(words(before ?? ''), words(content));

@@ -122,7 +122,7 @@ function main(): void {
     process.stdout.write(`${HELPER_PROTOCOL}\n`);
     return;
   }
-  if (isBootVerb(process.argv[2])) return bootMain(process.argv.slice(2)); // boot-apply, boot-rollback, boot-changes: boot-cli.ts
+  if (isBootVerb(process.argv[2])) return bootMain(process.argv.slice(2)); // boot-apply, boot-rollback, boot-changes, boot-oneshot: boot-cli.ts
   const euid = process.geteuid?.() ?? -1;
   const uid = requesterUid(process.env, process.getuid?.() ?? -1);
   const { line, exitCode } = runHelperCli(process.argv.slice(2), { root: '/', io: createRealIo('/'), euid, uid });

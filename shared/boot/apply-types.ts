@@ -7,6 +7,10 @@ import type { PlanCommandId, PlanFileId } from './types';
 export interface BootApplyRequest {
   files: { id: PlanFileId; path: string; content: string; mode: '0644' | '0755'; beforeSha256: string | null }[];
   commands: { id: PlanCommandId; argv: string[]; expect?: string[] }[];
+  /** The escape hatch: initramfs copies made before anything is written (the helper derives `to` itself). */
+  keep?: { from: string; to: string }[];
+  /** The one-shot command recorded with the change set, run later by `boot-oneshot CHANGE_ID`. */
+  oneshot?: { argv: string[] };
 }
 
 export type BootHelperErrorCode =
@@ -23,9 +27,10 @@ export type BootHelperErrorCode =
   | 'INTERNAL';
 
 export interface ChangeFile {
-  id: PlanFileId;
+  /** A plan file, or `initramfs-previous`: the copy of the initramfs the escape hatch keeps. */
+  id: PlanFileId | 'initramfs-previous';
   path: string;
-  mode: '0644' | '0755';
+  mode: string;
   /** null: the file did not exist before the change. */
   beforeSha256: string | null;
   afterSha256: string;
@@ -57,6 +62,10 @@ export interface ChangeSet {
   /** The commands the plan asked for, in order (argv). */
   planned: { id: string; argv: string[]; expect?: string[] }[];
   commands: ChangeCommand[];
+  /** The one-shot command of the escape hatch, when the bootloader has one (see BootPlan.escapeHatch). */
+  oneshot?: { argv: string[] };
+  /** Each time the one-shot was asked for: when, and what the command did. */
+  oneshots?: (ChangeCommand & { time: string })[];
   /** Set when rolled back: when, and the commands re-run. */
   rollback?: { time: string; commands: ChangeCommand[] };
 }
@@ -69,7 +78,7 @@ export interface BootHelperResult {
 
 /** One progress line of an apply or rollback, as the helper prints it on stderr (JSON per line). */
 export interface BootProgress {
-  step: 'check' | 'backup' | 'write' | 'command' | 'verify' | 'restore' | 'done';
+  step: 'check' | 'keep' | 'backup' | 'write' | 'command' | 'verify' | 'restore' | 'oneshot' | 'done';
   path?: string;
   argv?: string[];
   message: string;

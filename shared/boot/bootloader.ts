@@ -46,7 +46,7 @@ export function grubCfgTarget(t: BootTree, layout: BootLayout): string {
   return '/boot/grub2/grub.cfg';
 }
 
-function grubMkconfig(t: BootTree, layout: BootLayout): PlanCommand {
+export function grubMkconfig(t: BootTree, layout: BootLayout): PlanCommand {
   const reason = 'regenerate grub.cfg so the boot entries carry the new kernel arguments';
   if (layout.family === 'debian') return { id: 'update-grub', argv: ['update-grub'], reason };
   if (layout.family === 'arch') return { id: 'grub-mkconfig', argv: ['grub-mkconfig', '-o', '/boot/grub/grub.cfg'], reason };

@@ -13,7 +13,13 @@ export function formatPlan(plan: BootPlan): string {
     if (plan.commands.length) out.push('', 'commands, in order:');
     plan.commands.forEach((c, i) => out.push(`  ${i + 1}. ${c.argv.map(quote).join(' ')}    # ${c.reason}`));
   }
-  out.push('', 'escape hatch:', ...plan.escapeHatch.steps.map((s) => `  - ${s}`));
+  const eh = plan.escapeHatch;
+  out.push('', 'escape hatch:', ...eh.steps.map((s) => `  - ${s}`));
+  out.push(
+    eh.oneshot
+      ? `  one-shot: ${eh.oneshot.argv.map(quote).join(' ')} (entry ${eh.oneshot.entry}: ${eh.oneshot.kernel}, ${eh.oneshot.initrd} copied from ${eh.oneshot.keep.from}, ${eh.oneshot.cmdline.join(' ')})`
+      : `  one-shot: none: ${eh.oneshotUnavailable ?? ''}`,
+  );
   if (plan.notes.length) out.push('', 'notes:', ...plan.notes.map((n) => `  - ${n}`));
   return out.join('\n') + '\n';
 }

@@ -7,11 +7,12 @@ import { createTwoFilesPatch } from 'diff';
 import type { Inventory } from '../model/host';
 import type { PciAddress, PciDevice } from '../model/pci';
 import { isPciAddress } from '../model/pci';
-import { planKargs, type FileEdit } from './bootloader';
+import { grubMkconfig, planKargs, type FileEdit } from './bootloader';
 import { detectLayout } from './detect';
 import { planInitramfs } from './initramfs';
 import { argsToRemove } from './kargs';
 import { hostDrivers, modprobeConf, modulesLoadConf, vfioModules, type ModuleFacts } from './modules';
+import { planPrevious, type PreviousStep } from './previous';
 import { file } from './tree';
 import { BootPlanError, type BootLayout, type BootPlan, type BootTree, type PlanFile } from './types';
 
@@ -50,20 +51,30 @@ function toPlanFile(t: BootTree, e: FileEdit): PlanFile | null {
   if (before === e.content) return null;
   const path = `/${e.rel}`;
   // Scripts the initramfs generator runs or copies must be executable; everything else is a plain config file.
-  const mode = /\.sh$|scripts\/init-top\//.test(e.rel) ? '0755' : '0644';
+  const mode = /\.sh$|scripts\/init-top\/|^etc\/grub\.d\//.test(e.rel) ? '0755' : '0644';
   return { id: e.id, path, content: e.content, before, mode, diff: unifiedDiff(path, before, e.content), reason: e.reason };
 }
 
-function escapeHatch(layout: BootLayout, added: string[]): BootPlan['escapeHatch'] {
+function escapeHatch(layout: BootLayout, added: string[], previous: PreviousStep | null): BootPlan['escapeHatch'] {
   const off = 'vfio-pilot.off module_blacklist=vfio_pci';
-  const steps = [
+  const steps: string[] = [];
+  const one = previous?.oneshot ?? null;
+  if (one) {
+    const menu = one.argv[0] === 'bootctl' ? 'At the systemd-boot menu (when it is hidden: press Space as it starts)' : 'At the GRUB menu (when it is hidden: hold Shift as it starts, or press Esc on UEFI)';
+    steps.push(
+      `Before the reboot: \`vfio-pilot oneshot\` (or the Boot screen's button) runs \`${one.argv.join(' ')}\`: the next boot only is the configuration running now, the one after boots the new one.`,
+      `${menu}, "Previous configuration (before vfio-pilot)" boots the configuration running now, any time until the change is rolled back.`,
+    );
+  }
+  steps.push(
     `If the host does not come back: at the boot menu edit the entry (GRUB: press e; systemd-boot: press e), remove ${added.length ? added.join(' ') : 'nothing'} and add ${off}, then boot (GRUB: Ctrl-X; systemd-boot: Enter).`,
     'vfio-pilot.off skips the override script; module_blacklist=vfio_pci keeps vfio-pci from loading, so every card goes to its usual driver.',
     'Once up, undo the change for good: vfio-pilot rollback (restores every file byte for byte and rebuilds the initramfs).',
-  ];
+  );
   if (layout.bootloader === 'rpm-ostree') steps.unshift('The previous deployment stays in the boot menu: pick it, or run `rpm-ostree rollback` and reboot.');
   if (layout.bootloader === 'grub' && layout.family === 'debian') steps.push('The recovery-mode entries under "Advanced options" boot without GRUB_CMDLINE_LINUX_DEFAULT, so without the added arguments.');
-  return { steps, commands: layout.bootloader === 'rpm-ostree' ? [['rpm-ostree', 'rollback']] : [] };
+  const commands = [...(one ? [one.argv] : []), ...(layout.bootloader === 'rpm-ostree' ? [['rpm-ostree', 'rollback']] : [])];
+  return { steps, commands, oneshot: one, oneshotUnavailable: previous ? previous.unavailable : 'nothing to change, so nothing to escape from' };
 }
 
 export function planBoot(input: BootPlanInput): BootPlan {
@@ -116,14 +127,24 @@ export function planBoot(input: BootPlanInput): BootPlan {
     notes.push('an override script from an earlier plan is still in /etc/initramfs-tools/scripts/init-top: roll that change back first');
 
   const commands = [...kargs.commands, ...(imageFiles.length ? [...init.regenerate, ...init.verify] : [])];
+  // The previous configuration is kept bootable only when this plan changes something.
+  const previous = kargFiles.length || imageFiles.length || commands.length ? planPrevious(t, layout, inventory) : null;
+  const previousFiles = (previous?.edits ?? []).map((e) => toPlanFile(t, e)).filter((f) => f !== null);
+  if (previous) notes.push(...previous.notes);
+  if (previousFiles.some((f) => f.id === 'grub-previous-entry') && !commands.some((c) => /mkconfig|update-grub/.test(c.id))) {
+    // grubby edits BLS entries only, and a plan whose kernel arguments are already there regenerates no grub.cfg:
+    // the menu gets the previous-configuration entry from grub-mkconfig alone.
+    const mk = grubMkconfig(t, layout);
+    commands.splice(kargs.commands.length, 0, { ...mk, reason: 'regenerate grub.cfg so the menu has the previous-configuration entry' });
+  }
   return {
     layout,
     selection: selected.map((d) => d.address),
     method,
     kernelArgs: { add: kargs.add, remove: kargs.remove },
-    files: [...kargFiles, ...imageFiles],
+    files: [...kargFiles, ...imageFiles, ...previousFiles],
     commands,
-    escapeHatch: escapeHatch(layout, kargs.add),
+    escapeHatch: escapeHatch(layout, kargs.add, previous),
     notes,
   };
 }

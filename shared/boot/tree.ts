@@ -27,6 +27,7 @@ export const BOOT_FILES = [
   'usr/lib/dracut/modules.d/90vfio-pilot/vfio-pilot-override.sh',
   'etc/initcpio/install/vfio-pilot-override',
   'etc/initcpio/hooks/vfio-pilot-override',
+  'etc/grub.d/42_vfio-pilot-previous',
 ] as const;
 
 /** Directories listed; those in BOOT_DIRS_READ also have their files read. */
@@ -57,7 +58,8 @@ export function osReleaseValue(text: string, key: string): string | null {
 /** The loader entries directory in use and its `.conf` files (root-relative paths), sorted. */
 export function loaderEntries(t: BootTree): { dir: string; files: string[] } | null {
   for (const dir of BOOT_DIRS_READ.slice(0, 3)) {
-    const confs = list(t, dir).filter((n) => n.endsWith('.conf')).sort();
+    // Our own previous-configuration entry is not one whose arguments a plan edits.
+    const confs = list(t, dir).filter((n) => n.endsWith('.conf') && n !== 'vfio-pilot-previous.conf').sort();
     if (confs.length) return { dir, files: confs.map((n) => `${dir}/${n}`) };
   }
   return null;

@@ -47,7 +47,9 @@ export type PlanFileId =
   | 'dracut-override'
   | 'mkinitcpio-conf'
   | 'mkinitcpio-install'
-  | 'mkinitcpio-hook';
+  | 'mkinitcpio-hook'
+  | 'grub-previous-entry'
+  | 'loader-previous-entry';
 
 export interface PlanFile {
   id: PlanFileId;
@@ -89,6 +91,23 @@ export interface PlanCommand {
   expect?: string[];
 }
 
+/**
+ * The previous configuration kept bootable by the apply: a menu entry with a fixed id (its file is one of the
+ * plan's files), a copy of the initramfs made before the regeneration, and the bootloader's one-shot command.
+ */
+export interface OneShot {
+  /** GRUB menu entry id, or the systemd-boot entry file name. */
+  entry: string;
+  /** `grub-reboot ID`, `grub2-reboot ID` or `bootctl set-oneshot NAME.conf`: run by the helper's boot-oneshot verb. */
+  argv: string[];
+  /** Host paths of the kernel and the kept initramfs the entry boots, and its command line. */
+  kernel: string;
+  initrd: string;
+  cmdline: string[];
+  /** The copy the helper makes before writing anything: the running kernel's initramfs to the kept name. */
+  keep: { from: string; to: string };
+}
+
 export interface BootPlan {
   layout: BootLayout;
   /** The functions isolated, after adding the rest of their IOMMU group. */
@@ -99,7 +118,14 @@ export interface BootPlan {
   files: PlanFile[];
   commands: PlanCommand[];
   /** Before the reboot: how to boot the old configuration once, and the recovery steps, copyable. */
-  escapeHatch: { steps: string[]; commands: string[][] };
+  escapeHatch: {
+    steps: string[];
+    commands: string[][];
+    /** The one-shot boot of the configuration running now (`vfio-pilot oneshot`), null where the bootloader can't. */
+    oneshot: OneShot | null;
+    /** Why there is no one-shot, in words; null when there is one. */
+    oneshotUnavailable: string | null;
+  };
   notes: string[];
 }
 

@@ -5,7 +5,7 @@
 export const CHANNELS = [
   'host.scan', 'host.check', 'helper.preview', 'helper.run', 'helper.status', 'helper.install',
   'vms.list', 'vms.dumpxml', 'vms.define', 'vms.history', 'vms.undo',
-  'boot.plan', 'boot.apply', 'boot.progress', 'boot.changes', 'boot.rollback',
+  'boot.plan', 'boot.apply', 'boot.progress', 'boot.changes', 'boot.rollback', 'boot.oneshot',
 ] as const;
 export type Channel = (typeof CHANNELS)[number];
 
@@ -30,5 +30,6 @@ export const METHODS = {
   bootProgress: 'boot.progress',
   bootChanges: 'boot.changes',
   rollbackBoot: 'boot.rollback',
+  oneshotBoot: 'boot.oneshot',
 } as const satisfies Record<string, Channel>;
 export type MethodName = keyof typeof METHODS;

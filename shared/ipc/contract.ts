@@ -86,6 +86,8 @@ export const contract = {
   'boot.changes': { request: z.object({}).strict(), reply: null as unknown as BootChangesAnswer },
   /** Roll one change set back through the helper. */
   'boot.rollback': { request: z.object({ id: z.string().regex(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/, 'a change set id') }).strict(), reply: null as unknown as BootRunAnswer },
+  /** The escape hatch: boot the configuration from before a change set once (grub-reboot, bootctl set-oneshot) through the helper. */
+  'boot.oneshot': { request: z.object({ id: z.string().regex(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/, 'a change set id') }).strict(), reply: null as unknown as BootRunAnswer },
 } as const;
 
 export { CHANNELS, IPC_PREFIX, METHODS } from './channels';

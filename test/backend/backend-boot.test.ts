@@ -1,4 +1,6 @@
-/** The boot channels through the backend's dispatch: plan, apply (replanned on the backend), progress, change sets, rollback. */
+/** The boot channels through the backend's dispatch: plan, apply (replanned on the backend), progress, change sets, one-shot, rollback. */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '../../electron/backend/backend';
 import type { BootPlanAnswer, BootRunAnswer } from '../../shared/boot/ipc-types';
@@ -46,6 +48,17 @@ describe('boot channels', () => {
     expect(changes.map((c) => c.id)).toEqual([applied.change!.id]);
     const again = value<BootPlanAnswer>(await backend.dispatch('boot.plan', { addresses: [PASSTHROUGH_GPU] }));
     expect(again.plan?.files).toEqual([]);
+    // The escape hatch through the same channel: the fixture root's grubenv gets next_entry from the real
+    // grub-reboot when this machine has it, else the run is recorded as not run.
+    const one = value<BootRunAnswer>(await backend.dispatch('boot.oneshot', { id: applied.change!.id }));
+    expect(one.ok).toBe(true);
+    expect(one.change!.oneshots!.at(-1)!.argv).toEqual(['grub-reboot', 'vfio-pilot-previous']);
+    expect(one.log.map((l) => l.step)).toContain('oneshot');
+    const grubenv = path.join(fx.root, 'boot/grub/grubenv');
+    if (one.change!.oneshots!.at(-1)!.exitCode === 0) expect(readFileSync(grubenv, 'utf8')).toMatch(/^next_entry=vfio-pilot-previous$/m);
+    else expect(existsSync(grubenv)).toBe(false);
+    rmSync(grubenv, { force: true });
+    expect(await backend.dispatch('boot.oneshot', { id: 'x' })).toEqual({ ok: false, error: expect.objectContaining({ code: 'INVALID_REQUEST' }) });
     const back = value<BootRunAnswer>(await backend.dispatch('boot.rollback', { id: applied.change!.id }));
     expect(back.change?.status).toBe('rolled-back');
     expect(differences(before, snapshot(fx.root))).toEqual([]);

@@ -2,8 +2,9 @@
  * Real tools (issue 10): in a Debian 12 root made by debootstrap (scripts/debian-test-root.sh, cached under
  * /var/cache/vfio-pilot-test), `vfio-pilot apply --chroot` writes the plan for one of two identical GPUs and runs
  * the real `update-initramfs -u -k all`; the new image, listed by the real `lsinitramfs`, holds the vfio modules,
- * our modprobe.d file and the init-top override, ordered before udev. `rollback` then gives back every byte and an
- * image without them. The root's sysfs is the twin-identical fixture host's, with the root's own kernel release.
+ * our modprobe.d file and the init-top override, ordered before udev; the escape hatch's copy of the image, made
+ * before the rebuild, is the old image (no override). `rollback` then gives back every byte and an image without
+ * them, and removes the copy. The root's sysfs is the twin-identical fixture host's, with the root's own kernel release.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -49,9 +50,11 @@ describe.skipIf(!isRoot || !tools.met)(`real update-initramfs in a debootstrap'd
       rmSync(path.join(root, d), { recursive: true, force: true });
       cpSync(path.join(fixture, d), path.join(root, d), { recursive: true, verbatimSymlinks: true });
     }
-    // Boot layout: systemd-boot fed by /etc/kernel/cmdline (no bootloader tool to run in a chroot), UEFI.
-    mkdirSync(path.join(root, 'boot/efi/loader'), { recursive: true });
-    writeFileSync(path.join(root, 'boot/efi/loader/loader.conf'), 'timeout 3\n');
+    // Boot layout: systemd-boot fed by /etc/kernel/cmdline (no bootloader tool to run in a chroot), UEFI, the ESP
+    // at /boot with one entry for the root's kernel, so the escape hatch keeps a copy of the real image.
+    mkdirSync(path.join(root, 'boot/loader/entries'), { recursive: true });
+    writeFileSync(path.join(root, 'boot/loader/loader.conf'), 'default debian.conf\ntimeout 3\n');
+    writeFileSync(path.join(root, 'boot/loader/entries/debian.conf'), `title Debian\nlinux /vmlinuz-${release}\ninitrd /initrd.img-${release}\noptions root=UUID=6c1f1d0e ro quiet\n`);
     writeFileSync(path.join(root, 'etc/kernel/cmdline'), 'root=UUID=6c1f1d0e ro quiet\n');
     mkdirSync(path.join(root, 'sys/firmware/efi'), { recursive: true });
 
@@ -70,6 +73,11 @@ describe.skipIf(!isRoot || !tools.met)(`real update-initramfs in a debootstrap'd
       ['lsinitramfs', 0],
     ]);
     expect(change.commands[1].missing).toEqual([]);
+    // The escape hatch kept the image from before the rebuild: same listing as before, no override.
+    const kept = `${image}.vfio-pilot-prev`;
+    expect(change.files[0]).toMatchObject({ id: 'initramfs-previous', path: kept });
+    expect(lsinitramfs(root, kept)).toBe(imageBefore);
+    expect(readFileSync(path.join(root, 'boot/loader/entries/vfio-pilot-previous.conf'), 'utf8')).toContain(`initrd ${kept.slice('/boot'.length)}\noptions root=UUID=6c1f1d0e ro quiet\n`);
 
     // Read the image ourselves, not through the helper's check.
     const listing = lsinitramfs(root, image);
@@ -95,5 +103,7 @@ describe.skipIf(!isRoot || !tools.met)(`real update-initramfs in a debootstrap'd
     expect(JSON.parse(back.stdout).change.rollback.commands.map((c: { argv: string[]; exitCode: number }) => [c.argv.join(' '), c.exitCode])).toEqual([['update-initramfs -u -k all', 0]]);
     expect(differences(before, snapshot(root, ['etc']))).toEqual([]);
     expect(lsinitramfs(root, image)).not.toContain('vfio-pilot-override');
+    expect(existsSync(path.join(root, kept))).toBe(false);
+    expect(existsSync(path.join(root, 'boot/loader/entries/vfio-pilot-previous.conf'))).toBe(false);
   }, 30 * 60_000);
 });

@@ -93,8 +93,12 @@ describe('apply and rollback', () => {
     const progress: string[] = [];
     const change = applyBoot(requestOf(plan), ctx({ progress: (p) => progress.push(`${p.step} ${p.path ?? p.argv?.join(' ') ?? ''}`) }));
     expect(change.status).toBe('applied');
-    expect(change.files.map((f) => f.path)).toEqual(plan.files.map((f) => f.path));
-    expect(differences(before, snapshot(fx.root))).toEqual(plan.files.map((f) => f.path.slice(1)).sort());
+    // The escape hatch's initramfs copy first, before any file is written, then the plan's files in order.
+    const kept = '/boot/initrd.img-6.8.0-49-generic.vfio-pilot-prev';
+    expect(change.files.map((f) => f.path)).toEqual([kept, ...plan.files.map((f) => f.path)]);
+    expect(differences(before, snapshot(fx.root))).toEqual([...plan.files.map((f) => f.path), kept].map((p) => p.slice(1)).sort());
+    expect(snapshot(fx.root).get(kept.slice(1))).toBe(before.get('boot/initrd.img-6.8.0-49-generic'));
+    expect(change.oneshot).toEqual({ argv: ['grub-reboot', 'vfio-pilot-previous'] });
     expect(progress).toContain('write /etc/initramfs-tools/scripts/init-top/00-vfio-pilot-override');
     expect(snapshot(fx.root).get('etc/initramfs-tools/scripts/init-top/00-vfio-pilot-override')).toMatch(/^755:/);
     const again = planBoot({ ...fx, tree: readBootTree(fx.root), selection: [PASSTHROUGH_GPU] });
@@ -143,7 +147,7 @@ describe('vfio-pilot apply | changes | rollback on a fixture root', () => {
     const a = await run(['apply', '--root', fx.root, PASSTHROUGH_GPU]);
     expect(a.stderr).toContain('write   wrote /etc/default/grub');
     expect(a.code).toBe(0);
-    expect(a.stdout).toMatch(/applied: change set \d{8}T\d{6}Z-[0-9a-f]{8} \(applied\), 5 files/);
+    expect(a.stdout).toMatch(/applied: change set \d{8}T\d{6}Z-[0-9a-f]{8} \(applied\), 7 files/);
     const again = await run(['apply', '--root', fx.root, PASSTHROUGH_GPU]);
     expect(again.stdout).toContain('nothing to change');
     const list = await run(['changes', '--root', fx.root, '--json']);

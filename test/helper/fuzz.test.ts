@@ -6,6 +6,10 @@
  * from the closed list and its documented exit code; no vector reaches INTERNAL or a failed write.
  * Seeded: FUZZ_SEED=N FUZZ_RUNS=N to replay; the seed and the vector are printed on failure. `npm run fuzz` runs
  * 100,000 vectors (with the host-reader fuzz, test/host/reader-fuzz.test.ts); the unit tests run 3,000.
+ * The boot verbs (boot-apply with a mutated plan request on stdin, boot-rollback, boot-oneshot, boot-changes) get
+ * the same treatment over two boot fixture roots (GRUB and systemd-boot): nothing changes outside the allowlisted
+ * boot files, the kept initramfs copies and the change-set store; every refusal and every failed command leaves
+ * the boot files as they were; no vector reaches INTERNAL, WRITE_FAILED or ROLLBACK_INCOMPLETE.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { lstatSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
@@ -16,6 +20,16 @@ import { HELPER_ERROR_CODES } from '../../shared/model/helper';
 import type { HelperResult } from '../../shared/model/helper';
 import { two1080tiUbuntu } from '../fixtures/hosts/two-1080ti-ubuntu';
 import { LOCK_ENTRIES, makeHost } from './setup';
+import { planBoot } from '../../shared/boot';
+import type { BootApplyRequest } from '../../shared/boot/apply-types';
+import { requestOf } from '../../electron/backend/boot-runner';
+import { FILE_PATHS, KEPT_PATH } from '../../electron/helper/boot-allow';
+import { bootExitCode, runBootHelperCli } from '../../electron/helper/boot-cli';
+import type { CommandRunner } from '../../electron/helper/boot-core';
+import { PASSTHROUGH_GPU } from '../fixtures/boot/build';
+import { bootDistros } from '../fixtures/boot/distros';
+import { makeBootFixture, tempBase } from '../boot/boot-fixtures';
+import { differences, snapshot } from './boot-tree-snapshot';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20260102);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 3000);
@@ -80,12 +94,16 @@ function vector(rand: () => number): string[] {
 }
 
 /** Fast whole-tree state: links by target, files by inode/size/ctime/mtime (any write changes ctime), dirs by presence. */
-function state(root: string): Map<string, string> {
+function state(root: string, skip: ReadonlySet<string> = new Set()): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (rel: string) => {
     for (const name of readdirSync(path.join(root, rel))) {
       const r = rel ? `${rel}/${name}` : name;
       if (LOCK_ENTRIES.has(r)) continue;
+      if (skip.has(r)) {
+        out.set(r, 'skipped');
+        continue;
+      }
       const st = lstatSync(path.join(root, r), { bigint: true });
       if (st.isSymbolicLink()) out.set(r, 'L:' + readlinkSync(path.join(root, r)));
       else if (st.isDirectory()) {
@@ -175,3 +193,106 @@ describe('fuzz: hostile argv against the helper CLI', () => {
   }, 600_000);
 });
 
+
+// The fixture's sysfs and procfs are large and the boot verbs never write there: walked once a vector for this one file only.
+const SYS_TARGET = '/sys/bus/pci/devices/0000:05:00.0/driver_override';
+const BOOT_RUNS = Number(process.env.FUZZ_BOOT_RUNS ?? Math.max(200, Math.round(RUNS / 2)));
+const bootHostile = [
+  '/etc/shadow', '/etc/passwd', '/etc/default/grub/../../shadow', '/boot/../etc/shadow', '/etc/grub.d/42_vfio-pilot-previous/../00_header',
+  '/etc/grub.d/00_header', '/boot/loader/entries/../../../etc/x.conf', '/boot/loader/entries/vfio-pilot-previous.conf', '/boot/initrd.img-6.8.0-49-generic',
+  '/boot/initrd.img-x.vfio-pilot-prev', '/boot/vmlinuz-6.8.0-49-generic', '/root/.ssh/authorized_keys', '', '.', '..', '\0', '$(reboot)', '`id`', ' ', 'x'.repeat(5000),
+];
+const bootHostileLines = ['install vfio-pci /bin/sh -c id', 'GRUB_TIMEOUT=0; rm -rf /', 'reboot', 'init=/bin/sh', '#!/bin/sh\nid', 'options init=/bin/sh', 'vfio_pci; id', '\0'];
+const hostileArgv = [['sh', '-c', 'id'], ['grub-reboot', '--boot-directory=/tmp', 'x'], ['grub-reboot', 'vfio-pilot-previous', 'x'], ['bootctl', 'set-oneshot', '../../x.conf'], ['bootctl', 'set-default', 'vfio-pilot-previous.conf'], ['update-initramfs', '-c', '-k', '$(id)'], ['grub2-reboot', 'vfio-pilot-previous'], []];
+
+function bootVector(rand: () => number, base: BootApplyRequest, ids: string[]): { argv: string[]; stdin: string } {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const r = rand();
+  const idArg = () => (ids.length && rand() < 0.6 ? pick(ids) : rand() < 0.5 ? '20260101T000000Z-0000000' + Math.floor(rand() * 10) : pick(bootHostile));
+  if (r < 0.1) return { argv: ['boot-changes', ...(rand() < 0.3 ? [pick(bootHostile)] : [])], stdin: '' };
+  if (r < 0.22) return { argv: ['boot-rollback', ...(rand() < 0.9 ? [idArg()] : []), ...(rand() < 0.05 ? ['x'] : [])], stdin: '' };
+  if (r < 0.34) return { argv: ['boot-oneshot', ...(rand() < 0.9 ? [idArg()] : []), ...(rand() < 0.05 ? ['x'] : [])], stdin: '' };
+  if (r < 0.37) return { argv: [pick(['boot-apply ', 'BOOT-APPLY', 'boot-oneshot\0', 'boot', 'boot-apply;id'])], stdin: JSON.stringify(base) };
+  // boot-apply with the plan's request, mutated a few times (or not at all: those apply for real).
+  const req = JSON.parse(JSON.stringify(base)) as BootApplyRequest & Record<string, unknown>;
+  const n = rand() < 0.25 ? 0 : 1 + Math.floor(rand() * 3);
+  for (let i = 0; i < n; i++) {
+    const f = req.files.length ? pick(req.files) : null;
+    switch (Math.floor(rand() * 12)) {
+      case 0: if (f) f.path = pick(bootHostile); break;
+      case 1: if (f) f.content += pick(bootHostileLines) + '\n'; break;
+      case 2: if (f) f.content = f.content.replace(/quiet|vfio_pci|0000:05:00\.0|vmlinuz/, pick(bootHostileLines)); break;
+      case 3: if (f) f.id = pick(Object.keys(FILE_PATHS)) as typeof f.id; break;
+      case 4: if (f) f.mode = f.mode === '0644' ? '0755' : '0644'; break;
+      case 5: if (f) f.beforeSha256 = rand() < 0.5 ? null : '0'.repeat(64); break;
+      case 6: req.keep = [{ from: pick(bootHostile), to: rand() < 0.5 ? pick(bootHostile) : pick(bootHostile) + '.vfio-pilot-prev' }]; break;
+      case 7: req.oneshot = { argv: pick(hostileArgv) }; break;
+      case 8: req.commands = [...req.commands, { id: pick(['update-grub', 'update-initramfs', 'grub-mkconfig', 'lsinitramfs']), argv: pick(hostileArgv) }] as BootApplyRequest['commands']; break;
+      case 9: if (f && rand() < 0.5) req.files = [...req.files, { ...f }]; else delete req.keep; break;
+      case 10: req.files = req.files.filter((x) => x !== f); break;
+      default: return { argv: ['boot-apply'], stdin: pick(['', 'null', '[]', '{"files":"x"}', '{', JSON.stringify(base).slice(0, 100), 'x'.repeat(100)]) };
+    }
+  }
+  return { argv: ['boot-apply', ...(rand() < 0.03 ? [pick(bootHostile)] : [])], stdin: JSON.stringify(req) };
+}
+
+describe('fuzz: hostile argv and requests against the boot verbs', () => {
+  const tmp = tempBase();
+  afterAll(() => tmp.cleanup(), 60_000);
+  it.each(['ubuntu-24.04', 'arch-systemd-boot'])(`%s: ${BOOT_RUNS} vectors (seed ${SEED}): writes only to allowlisted boot files, copies and change sets`, (name) => {
+    const fx = makeBootFixture(bootDistros.find((d) => d.name === name)!, 'identical', tmp.dir);
+    const base = requestOf(planBoot({ ...fx, selection: [PASSTHROUGH_GPU] }));
+    const root = realpathSync(fx.root);
+    // Directories the writes may create: the ancestors of every allowlisted file of this plan.
+    const dirs = new Set(base.files.flatMap((f) => f.path.slice(1).split('/').slice(0, -1).map((_, i, a) => a.slice(0, i + 1).join('/'))));
+    const store = (rel: string) => rel === 'var' || rel === 'var/lib' || rel.startsWith('var/lib/vfio-pilot');
+    const bootFile = (rel: string) => Object.values(FILE_PATHS).some((re) => re.test('/' + rel)) || KEPT_PATH.test('/' + rel);
+    const rand = prng(SEED ^ name.length);
+    const tally = new Map<string, number>();
+    const ids: string[] = [];
+    const skip = new Set(['sys', 'proc']);
+    const sysTarget = () => state(path.dirname(path.join(root, SYS_TARGET))).get('driver_override');
+    const sysBefore = sysTarget();
+    const pristine = snapshot(root);
+    for (let i = 0; i < BOOT_RUNS; i++) {
+      const { argv, stdin } = bootVector(rand, base, ids);
+      const euid = rand() < 0.04 ? 1000 : 0;
+      // Mostly a fixture root (no tools); sometimes tools that fail or an image check that finds nothing.
+      const mode = rand();
+      const failing = mode >= 0.8 && mode < 0.9;
+      const run: CommandRunner | null = mode < 0.8 ? null : failing ? () => ({ exitCode: 1, output: 'failed' }) : () => ({ exitCode: 0, output: '' });
+      const where = `seed ${SEED}, ${name} vector #${i}: ${JSON.stringify(argv).slice(0, 200)} stdin ${stdin.slice(0, 200)}`;
+      const before = state(root, skip);
+      const content = snapshot(root);
+      const { line, exitCode } = runBootHelperCli(argv, { root, euid, uid: 1000, stdin: () => stdin, run, progress: () => {} });
+      expect(line.includes('\n'), where).toBe(false);
+      const res = JSON.parse(line) as { ok: boolean; change?: { id: string; status: string } | null; error?: { code: Parameters<typeof bootExitCode>[0] } };
+      const changed = changedPaths(before, state(root, skip));
+      expect(changed.filter((k) => !store(k) && !bootFile(k) && !dirs.has(k)), where).toEqual([]);
+      expect(sysTarget(), where).toBe(sysBefore);
+      if (res.ok) {
+        expect(exitCode, where).toBe(0);
+        const key = `${argv[0]}${res.change ? `:${res.change.status}` : ''}`;
+        tally.set(key, (tally.get(key) ?? 0) + 1);
+        if (argv[0] === 'boot-apply' && res.change) ids.push(res.change.id);
+        continue;
+      }
+      const code = res.error!.code;
+      expect(['INTERNAL', 'WRITE_FAILED'], where).not.toContain(code);
+      // ROLLBACK_INCOMPLETE is the right answer only when a tool failed while undoing (the message says which).
+      if (code === 'ROLLBACK_INCOMPLETE') expect(failing, where).toBe(true);
+      expect(exitCode, where).toBe(bootExitCode(code));
+      // A refusal or a failed apply leaves every boot file's bytes as they were; a rollback whose tool failed has
+      // still restored its files (checked at the end, with everything else).
+      if (argv[0] !== 'boot-rollback') expect(differences(content, snapshot(root)), where).toEqual([]);
+      tally.set(code, (tally.get(code) ?? 0) + 1);
+    }
+    // Roll back what is still applied: the boot files end as they began, byte for byte.
+    for (const id of ids) runBootHelperCli(['boot-rollback', id], { root, euid: 0, uid: 1000, stdin: () => '', run: null, progress: () => {} });
+    expect(differences(pristine, snapshot(root))).toEqual([]);
+    console.log(`boot fuzz ${name} seed ${SEED}:`, Object.fromEntries([...tally].sort()));
+    for (const key of ['USAGE', 'INVALID_PLAN', 'NOT_ALLOWED', 'STALE_PLAN', 'NOT_RECORDED', 'NOT_ROOT', 'COMMAND_FAILED', 'boot-apply:applied', 'boot-rollback:rolled-back', 'boot-oneshot:applied']) {
+      expect(tally.get(key) ?? 0, `${name} seed ${SEED}: no ${key} outcome`).toBeGreaterThan(0);
+    }
+  }, 600_000);
+});

@@ -94,6 +94,7 @@ export function createWebClient(options: WebClientOptions): PilotApi {
     bootProgress: (request) => call(METHODS.bootProgress, request),
     bootChanges: (request) => call(METHODS.bootChanges, request),
     rollbackBoot: (request) => call(METHODS.rollbackBoot, request),
+    oneshotBoot: (request) => call(METHODS.oneshotBoot, request),
     onHostChanged(listener) {
       listeners.add(listener);
       if (stream === null && options.EventSource) {

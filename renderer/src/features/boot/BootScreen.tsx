@@ -12,6 +12,7 @@ import { displayName } from '../../lib/names';
 import { useInventory } from '../../stores/app';
 import { bootStore, useBoot } from './bootStore';
 import { UnifiedDiff } from './Diff';
+import { EscapeHatchPanel, OneShotPreview, RecoverySteps } from './EscapeHatch';
 import './boot.css';
 
 const BOOTLOADER: Record<BootPlan['layout']['bootloader'], string> = {
@@ -113,17 +114,17 @@ function PlanView({ plan }: { plan: BootPlan }) {
           </>
         ) : null}
       </section>
-      <section className="card" aria-labelledby="boot-escape-title">
-        <h2 id="boot-escape-title">If the host does not come back</h2>
-        <ul>
-          {plan.escapeHatch.steps.map((s) => (
-            <li key={s}>{s}</li>
-          ))}
-        </ul>
-        <button type="button" onClick={() => void navigator.clipboard?.writeText(plan.escapeHatch.steps.join('\n'))}>
-          Copy the recovery steps
-        </button>
-      </section>
+      {/* Nothing to change, nothing to escape from: after an apply the escape hatch panel below has the steps. */}
+      {empty ? null : (
+        <section className="card" aria-labelledby="boot-escape-title">
+          <h2 id="boot-escape-title">If the host does not come back</h2>
+          <OneShotPreview hatch={plan.escapeHatch} />
+          <RecoverySteps steps={plan.escapeHatch.steps} />
+          <button type="button" onClick={() => void navigator.clipboard?.writeText(plan.escapeHatch.steps.join('\n'))}>
+            Copy all the recovery steps
+          </button>
+        </section>
+      )}
       {plan.notes.length ? (
         <section className="card" aria-labelledby="boot-notes-title">
           <h2 id="boot-notes-title">Notes</h2>
@@ -153,6 +154,11 @@ function ConfirmApply({ plan, onClose }: { plan: BootPlan; onClose(): void }) {
             </li>
           ))}
         </ul>
+        {plan.escapeHatch.oneshot ? (
+          <p>
+            First, for the escape hatch: <span className="mono">{plan.escapeHatch.oneshot.keep.from}</span> is copied to <span className="mono">{plan.escapeHatch.oneshot.keep.to}</span>.
+          </p>
+        ) : null}
         <p>Then: {plan.commands.map((c) => c.argv[0]).join(', ') || 'nothing to run'}.</p>
       </div>
       <div className="dialog-foot">
@@ -174,6 +180,9 @@ function ConfirmApply({ plan, onClose }: { plan: BootPlan; onClose(): void }) {
   );
 }
 
+const RUNNING = { apply: 'Applying…', rollback: 'Rolling back…', oneshot: 'Setting the one-shot…' } as const;
+const DONE = { apply: 'Apply', rollback: 'Rollback', oneshot: 'One-shot' } as const;
+
 function RunLog() {
   const running = useBoot((s) => s.running);
   const log = useBoot((s) => s.log);
@@ -183,13 +192,20 @@ function RunLog() {
   const a = result?.answer;
   return (
     <section className="card" aria-labelledby="boot-run-title">
-      <h2 id="boot-run-title">{running ? (running === 'apply' ? 'Applying…' : 'Rolling back…') : result?.kind === 'rollback' ? 'Rollback' : 'Apply'}</h2>
+      <h2 id="boot-run-title">{running ? RUNNING[running] : result ? DONE[result.kind] : 'Apply'}</h2>
       <pre className="boot-log" role="log" aria-label="Progress">
         {log.map((p) => `${p.step.padEnd(8)}${p.message}`).join('\n')}
       </pre>
       {a ? (
         <p role="status">
-          {a.ok ? (
+          {a.ok && result?.kind === 'oneshot' ? (
+            <>
+              <Icon name={a.change?.oneshots?.at(-1)?.exitCode === 0 ? 'ok' : 'info'} />{' '}
+              {a.change?.oneshots?.at(-1)?.exitCode === 0
+                ? `One-shot set: the next boot only is the configuration from before ${a.change.id}.`
+                : `One-shot recorded for ${a.change?.id ?? ''}, not run on this root.`}
+            </>
+          ) : a.ok ? (
             <>
               <Icon name="ok" /> {a.change ? `Change set ${a.change.id}: ${a.change.status}, ${a.change.files.length} files.` : 'Nothing to change.'}
             </>
@@ -272,6 +288,7 @@ export function BootScreen() {
   }, []);
   const gpus = (inventory?.devices ?? []).filter((d) => d.classCode.startsWith('03'));
   const plan = answer?.plan ?? null;
+  const appliedSteps = useBoot((s) => s.appliedSteps);
   return (
     <div className="boot-screen">
       <h1>Boot</h1>
@@ -292,6 +309,7 @@ export function BootScreen() {
       ) : null}
       {confirming && plan ? <ConfirmApply plan={plan} onClose={() => setConfirming(false)} /> : null}
       <RunLog />
+      <EscapeHatchPanel steps={appliedSteps} />
       <ChangeSets />
     </div>
   );

@@ -12,15 +12,19 @@ export interface BootState {
   selection: string[];
   answer: BootPlanAnswer | null;
   planning: boolean;
-  running: 'apply' | 'rollback' | null;
+  running: 'apply' | 'rollback' | 'oneshot' | null;
   log: BootProgress[];
-  result: { kind: 'apply' | 'rollback'; answer: BootRunAnswer } | null;
+  result: { kind: 'apply' | 'rollback' | 'oneshot'; answer: BootRunAnswer } | null;
   changes: ChangeSet[];
+  /** The recovery steps of the plan last applied (the plan after an apply is empty), for the escape hatch panel. */
+  appliedSteps: string[];
   error: IpcError | null;
   toggle(address: string): void;
   plan(): Promise<void>;
   apply(): Promise<void>;
   rollback(id: string): Promise<void>;
+  /** The escape hatch: the next boot only is the configuration from before change set `id`. */
+  oneshot(id: string): Promise<void>;
   loadChanges(): Promise<void>;
   dismissResult(): void;
 }
@@ -29,7 +33,7 @@ export function createBootStore(getApi: () => PilotApi, pollMs = 250) {
   let ticket = 0;
   return createStore<BootState>()((set, get) => {
     /** Runs an apply or rollback while polling its progress lines into `log`. */
-    const track = async (kind: 'apply' | 'rollback', call: () => Promise<Awaited<ReturnType<PilotApi['applyBoot']>>>) => {
+    const track = async (kind: 'apply' | 'rollback' | 'oneshot', call: () => Promise<Awaited<ReturnType<PilotApi['applyBoot']>>>) => {
       set({ running: kind, log: [], result: null, error: null });
       const timer = setInterval(() => {
         void getApi()
@@ -57,6 +61,7 @@ export function createBootStore(getApi: () => PilotApi, pollMs = 250) {
       log: [],
       result: null,
       changes: [],
+      appliedSteps: [],
       error: null,
       toggle(address) {
         const sel = get().selection;
@@ -73,8 +78,13 @@ export function createBootStore(getApi: () => PilotApi, pollMs = 250) {
         if (r.ok) set({ answer: r.value, planning: false, error: null });
         else set({ planning: false, error: r.error });
       },
-      apply: () => track('apply', () => getApi().applyBoot({ addresses: get().selection })),
+      apply: () => {
+        const steps = get().answer?.plan?.escapeHatch.steps;
+        if (steps) set({ appliedSteps: steps });
+        return track('apply', () => getApi().applyBoot({ addresses: get().selection }));
+      },
       rollback: (id) => track('rollback', () => getApi().rollbackBoot({ id })),
+      oneshot: (id) => track('oneshot', () => getApi().oneshotBoot({ id })),
       async loadChanges() {
         const r = await getApi().bootChanges({});
         if (r.ok) set({ changes: r.value });
