@@ -30,21 +30,10 @@ import { PASSTHROUGH_GPU } from '../fixtures/boot/build';
 import { bootDistros } from '../fixtures/boot/distros';
 import { makeBootFixture, tempBase } from '../boot/boot-fixtures';
 import { differences, snapshot } from './boot-tree-snapshot';
+import { prng } from '../support/prng';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20260102);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 3000);
-
-/** mulberry32: small, seedable, good enough to pick tokens. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // A small version of seed 000's host: the fuzz snapshots the whole tree after every vector.
 const small = {

@@ -12,20 +12,10 @@ import { PciIdsDatabase } from '../../electron/host/pciids';
 import { scanHost } from '../../electron/host/scan';
 import { cleanText, parseCpuList } from '../../electron/host/sysfs';
 import { makeTinyRoot, TINY_GPU } from '../backend/tiny-host';
+import { prng } from '../support/prng';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261202);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1500);
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const tiny = makeTinyRoot();
 afterAll(() => tiny.remove());
