@@ -9,9 +9,10 @@
 // - peak memory (maxRSS) of `scan --json` on the large host.
 // BENCH_BASELINE=DIR (a checkout or copy of another build, with bin/vfio-pilot and dist/node/) is measured in the
 // same rounds and printed beside, so a change shows its before and after. BENCH_RUNS rounds (default 15).
+// BENCH_SNAPSHOT=1 also times the scan from a V8 startup snapshot. BENCH_SKIP_RENDERER=1 skips the renderer's part.
 // Prints figures (median, min, max); it does not fail on a missed target (timings belong here, not in tests).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +53,29 @@ function run(cmd, args, env = process.env) {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return { t, out: r.stdout };
 }
+
+/**
+ * BENCH_SNAPSHOT=1: the scan command in a V8 startup snapshot (`node --build-snapshot`), timed beside the plain
+ * build, to see whether deserialising a heap with the scanner in it beats loading its bundle. (Measured for
+ * issue 11: it did not pay, so the product does not use one; this keeps the figure reproducible.)
+ */
+async function buildSnapshot() {
+  const entry = path.join(work, 'snapshot-entry.cjs');
+  const blob = path.join(work, 'scan.blob');
+  writeFileSync(
+    path.join(work, 'snapshot-main.ts'),
+    `import { startupSnapshot } from 'node:v8';
+     import { runScan } from ${JSON.stringify(path.join(repo, 'electron/cli/scan.ts'))};
+     startupSnapshot.setDeserializeMainFunction(() => {
+       const io = { stdout: (t: string) => process.stdout.write(t), stderr: (t: string) => process.stderr.write(t) };
+       void runScan(process.argv.slice(2), io).then((code) => { process.exitCode = code; });
+     });`,
+  );
+  await build({ entryPoints: [path.join(work, 'snapshot-main.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: entry, logLevel: 'warning' });
+  execFileSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', entry], { cwd: work, env: nodeEnv, stdio: 'inherit' });
+  return blob;
+}
+const snapshot = process.env.BENCH_SNAPSHOT ? await buildSnapshot() : null;
 
 /** Whole-process timings, round-robin: each round runs every command once, in turn. */
 function timeRounds(commands) {
@@ -98,6 +122,7 @@ function benchHost(name, root, warmTarget) {
     { cmd: 'lspci', args: ['-O', `sysfs.path=${root}/sys/bus/pci`, '-i', pciIds, '-vmm', '-nn', '-D', '-k'] },
     ...builds.map((b) => ({ cmd: path.join(b.dir, 'bin/vfio-pilot'), args: scanArgs })),
   ];
+  if (snapshot) commands.push({ cmd: process.execPath, args: ['--snapshot-blob', snapshot, 'scan', ...scanArgs.slice(1)], env: nodeEnv });
   const { times, outs } = timeRounds(commands);
   const [node, lspci] = [times[0], times[1]];
   const lspciFunctions = outs[1].split('\n\n').filter((b) => b.includes('Slot:')).length;
@@ -119,6 +144,16 @@ function benchHost(name, root, warmTarget) {
     console.log(`    own cost / lspci                 ${ownRatio.median.toFixed(2)}x (min ${ownRatio.min.toFixed(2)}, max ${ownRatio.max.toFixed(2)})   target <= 1.0x: ${verdict(ownRatio.median <= 1)}`);
     console.log(`    warm in-process rescan           ${fmt(warm, 'ms', 2)}   target <= ${warmTarget} ms: ${verdict(warm.median <= warmTarget)}`);
   });
+  if (snapshot) {
+    // Against node running the bundle directly (no launcher), since the snapshot runs without it too.
+    const snap = times[2 + builds.length];
+    const own = snap.map((t, i) => t - node[i]);
+    const ownRatio = stats(own.map((t) => t / lspciMedian));
+    console.log(`  [startup snapshot of this build, node --snapshot-blob]`);
+    console.log(`    scan --json, whole process       ${fmt(stats(snap))}   own cost / lspci ${ownRatio.median.toFixed(2)}x (min ${ownRatio.min.toFixed(2)}, max ${ownRatio.max.toFixed(2)})`);
+    const direct = timeRounds([{ cmd: process.execPath, args: [path.join(repo, 'dist/node/cli.cjs'), ...scanArgs], env: nodeEnv }, commands.at(-1)]);
+    console.log(`    same rounds, bundle vs snapshot  ${fmt(stats(direct.times[0]))} vs ${fmt(stats(direct.times[1]))}`);
+  }
   if (functions !== lspciFunctions) console.log(`  WARNING: function counts differ (scan ${functions}, lspci ${lspciFunctions})`);
 }
 
