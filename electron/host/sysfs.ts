@@ -161,7 +161,7 @@ export function readAttr(path: string): AttrRead {
  */
 export function readBytes(path: string, length: number): Read<Buffer> {
   return withFile(path, (fd) => {
-    const out = Buffer.alloc(length);
+    const out = Buffer.allocUnsafe(length); // from the shared pool; only the bytes read are handed out
     let total = 0;
     while (total < length) {
       const n = fs.readSync(fd, out, total, length - total, null);
@@ -215,11 +215,18 @@ export function parseCpuList(text: string): number[] {
   return out;
 }
 
+/** The characters cleanText replaces: C0 controls but tab, DEL and the C1 controls. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNPRINTABLE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/;
+
 /**
  * Text read from the host made safe to keep and print: NULs and other control characters (but tab) become
  * U+FFFD, and it is cut to `max` characters. A sysfs attribute or pci.ids line must not move a terminal's cursor.
  */
 export function cleanText(text: string, max: number): string {
+  // Nearly every text is clean and short: one native regex test instead of a loop over its characters.
+  // (Shorter than max: at exactly max characters the loop below appends its ellipsis.)
+  if (text.length < max && !UNPRINTABLE.test(text)) return text;
   let out = '';
   for (const c of text) {
     const code = c.codePointAt(0)!;
