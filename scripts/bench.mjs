@@ -9,10 +9,11 @@
 // - peak memory (maxRSS) of `scan --json` on the large host.
 // BENCH_BASELINE=DIR (a checkout or copy of another build, with bin/vfio-pilot and dist/node/) is measured in the
 // same rounds and printed beside, so a change shows its before and after. BENCH_RUNS rounds (default 15).
+// With perf installed, CPU time (task-clock) of the same commands is printed too (BENCH_CPU=0: not).
 // BENCH_SNAPSHOT=1 also times the scan from a V8 startup snapshot. BENCH_SKIP_RENDERER=1 skips the renderer's part.
 // Prints figures (median, min, max); it does not fail on a missed target (timings belong here, not in tests).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,6 +92,22 @@ function timeRounds(commands) {
   return { times, outs };
 }
 
+// CPU time (perf stat's task-clock: every thread's time on a CPU) of the same commands, in rounds of their own:
+// on a shared machine, wall times mostly measure the queue for a core; CPU time is the work done. BENCH_CPU=0: off.
+const perfOut = path.join(work, 'perf.txt');
+const cpuTimes = process.env.BENCH_CPU !== '0' && spawnSync('perf', ['stat', '-x,', '-e', 'task-clock', '-o', perfOut, 'true']).status === 0;
+function cpuRounds(commands) {
+  const times = commands.map(() => []);
+  for (let i = 0; i < runs + 1; i++) {
+    commands.forEach((c, k) => {
+      run('perf', ['stat', '-x,', '-e', 'task-clock', '-o', perfOut, '--', c.cmd, ...c.args], c.env);
+      const line = readFileSync(perfOut, 'utf8').split('\n').find((l) => l.includes('task-clock'));
+      if (i > 0) times[k].push(Number(line?.split(',')[0]));
+    });
+  }
+  return times;
+}
+
 /** Warm rescans in a child process of their own (a build's own module instance and heap): times in ms. */
 function warmRescans(dir, root) {
   const script = `
@@ -144,6 +161,20 @@ function benchHost(name, root, warmTarget) {
     console.log(`    own cost / lspci                 ${ownRatio.median.toFixed(2)}x (min ${ownRatio.min.toFixed(2)}, max ${ownRatio.max.toFixed(2)})   target <= 1.0x: ${verdict(ownRatio.median <= 1)}`);
     console.log(`    warm in-process rescan           ${fmt(warm, 'ms', 2)}   target <= ${warmTarget} ms: ${verdict(warm.median <= warmTarget)}`);
   });
+  if (cpuTimes) {
+    const cpu = cpuRounds(commands);
+    const lspciCpu = median(cpu[1]);
+    console.log(`  CPU time (perf stat task-clock), ${runs} rounds of their own: node -e 0 ${fmt(stats(cpu[0]))}, lspci ${fmt(stats(cpu[1]))}`);
+    builds.forEach((b, k) => {
+      const own = cpu[2 + k].map((t, i) => t - cpu[0][i]);
+      const ratio = stats(own.map((t) => t / lspciCpu));
+      console.log(`    [${b.label}] scan ${fmt(stats(cpu[2 + k]))}, own ${fmt(stats(own))}, own / lspci ${ratio.median.toFixed(2)}x (min ${ratio.min.toFixed(2)}, max ${ratio.max.toFixed(2)})`);
+    });
+    if (snapshot) {
+      const own = cpu[2 + builds.length].map((t, i) => t - cpu[0][i]);
+      console.log(`    [startup snapshot] scan ${fmt(stats(cpu[2 + builds.length]))}, own / lspci ${(median(own) / lspciCpu).toFixed(2)}x`);
+    }
+  }
   if (snapshot) {
     // Against node running the bundle directly (no launcher), since the snapshot runs without it too.
     const snap = times[2 + builds.length];
