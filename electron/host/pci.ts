@@ -243,8 +243,11 @@ export type PciListing = { kind: 'value'; devices: PciDevice[]; notices: string[
 /**
  * Remembers what cannot change while a device stays on the bus (IDs, class, place in the tree, IOMMU group,
  * NUMA node, boot_vga, names), keyed by address and the device's sysfs path, so a rescan reads only the
- * run-time attributes: a refresh of an 800-function host stays in the tens of milliseconds.
- * A device that had read errors is always read again in full.
+ * run-time attributes (driver link, driver_override, SR-IOV VF count; reset_method when the driver changed).
+ * A device that had read errors is always read again in full; one that left the bus is dropped at the next scan.
+ * Limit: a different card hot-plugged at the same address and the same place in the tree, with no scan between
+ * the removal and the insertion to see the slot empty, keeps the old entry (its bus link reads the same; the
+ * directory's inode would tell, but a stat per device costs more than the rest of a rescan).
  */
 export class PciReadCache {
   private entries = new Map<string, { link: string | null; dir: string; names: PciIdsDatabase | null; device: PciDevice; dynamic: DynamicAttrs }>();
