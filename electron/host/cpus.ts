@@ -7,7 +7,7 @@
 import path from 'node:path';
 import type { Cpu, NumaNode } from '../../shared/model';
 import { formatCpuList } from '../../shared/analysis/cpulist';
-import { listDir, parseCpuList, readLink, readText } from './sysfs';
+import { type AttrRead, listDir, parseCpuList, readAttr, readLink, readText } from './sysfs';
 import type { NoticeSink } from './system';
 
 const CPU_DIR = 'sys/devices/system/cpu';
@@ -20,16 +20,17 @@ export interface CpuReading {
 }
 
 /** Reads one sysfs file under the CPU directory; absent and unreadable both give null, each with its notice. */
-function readRel(root: string, rel: string, notice: NoticeSink, absentIsNormal = false): string | null {
-  const r = readText(path.join(root, rel));
+function readRel(root: string, rel: string, notice: NoticeSink, absentIsNormal = false, read?: AttrRead): string | null {
+  // Every file here is a sysfs attribute (at most a page): one read, not a read to EOF (~800 files on 56 CPUs).
+  const r = read ?? readAttr(`${root}/${rel}`);
   if (r.kind === 'value') return r.value.trim();
   if (r.kind === 'error') notice(`/${rel} cannot be read: ${r.message}`);
   else if (!absentIsNormal) notice(`/${rel} is missing`);
   return null;
 }
 
-function readInt(root: string, rel: string, notice: NoticeSink): number | null {
-  const text = readRel(root, rel, notice);
+function readInt(root: string, rel: string, notice: NoticeSink, read?: AttrRead): number | null {
+  const text = readRel(root, rel, notice, false, read);
   if (text === null) return null;
   const n = Number(text);
   // core_id and physical_package_id are %d: -1 is what the kernel prints when it does not know.
@@ -68,13 +69,20 @@ function onlineSet(root: string, ids: number[], notice: NoticeSink): Set<number>
   return online;
 }
 
-/** The NUMA node from the `cpuN/nodeM` link the kernel adds (register_cpu_under_node), else from the nodes' cpulists. */
-function nodeOf(root: string, id: number, entries: string[], nodeByCpu: Map<number, number>): number | null {
-  for (const e of entries) {
+/**
+ * The NUMA node from the `cpuN/nodeM` link the kernel adds (register_cpu_under_node), else from the nodes' cpulists.
+ * The link the cpulists predict is tried first (one readlink); only when it is not there is the directory listed.
+ */
+function nodeOf(root: string, id: number, nodeByCpu: Map<number, number>): number | null {
+  const dir = `${root}/${CPU_DIR}/cpu${id}`;
+  const expected = nodeByCpu.get(id);
+  if (expected !== undefined && readLink(`${dir}/node${expected}`).kind === 'value') return expected;
+  const entries = listDir(dir);
+  for (const e of entries.kind === 'value' ? entries.value : []) {
     const m = /^node(\d+)$/.exec(e);
-    if (m && readLink(path.join(root, CPU_DIR, `cpu${id}`, e)).kind === 'value') return Number(m[1]);
+    if (m && readLink(`${dir}/${e}`).kind === 'value') return Number(m[1]);
   }
-  return nodeByCpu.get(id) ?? null;
+  return expected ?? null;
 }
 
 /**
@@ -135,18 +143,22 @@ export function readCpus(root: string, numa: NumaNode[], notice: NoticeSink): Cp
       continue;
     }
     const dir = `${CPU_DIR}/cpu${id}`;
-    const entries = listDir(path.join(root, dir));
-    const node = nodeOf(root, id, entries.kind === 'value' ? entries.value : [], nodeByCpu);
+    const node = nodeOf(root, id, nodeByCpu);
     const llc = llcOf(root, id, notice);
     if (llc === 'no-cache-dir') noCache.push(id);
     const cpu: Cpu = { id, core: null, package: null, node, siblings: null, llc: llc === 'no-cache-dir' ? null : llc };
     cpus.push(cpu);
-    if (entries.kind === 'value' && !entries.value.includes('topology')) {
-      noTopology.push(id);
-      continue;
-    }
     const topo = `${dir}/topology`;
-    cpu.core = readInt(root, `${topo}/core_id`, notice);
+    // A missing topology directory is said once for all CPUs; the CPU's directory is listed only when core_id is not there.
+    const coreRead = readAttr(`${root}/${topo}/core_id`);
+    if (coreRead.kind === 'absent') {
+      const entries = listDir(`${root}/${dir}`);
+      if (entries.kind === 'value' && !entries.value.includes('topology')) {
+        noTopology.push(id);
+        continue;
+      }
+    }
+    cpu.core = readInt(root, `${topo}/core_id`, notice, coreRead);
     cpu.package = readInt(root, `${topo}/physical_package_id`, notice);
     const siblings = readList(root, `${topo}/thread_siblings_list`, notice);
     if (siblings && !siblings.includes(id)) notice(`/${topo}/thread_siblings_list: '${formatCpuList(siblings)}' does not list CPU ${id} itself`);

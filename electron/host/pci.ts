@@ -39,18 +39,23 @@ function printable(name: string | null | undefined): string | null {
   return name == null ? null : cleanText(name, 120);
 }
 
+/**
+ * Attributes the kernel shows only on some functions (boot_vga on VGA-class ones, sriov_* on SR-IOV physical
+ * functions): rather than listing every device directory (~35 entries, a third of a cold scan's syscalls), a
+ * function's class and header type say which to try, and an absent file is an answer, not an error.
+ */
+const isVgaClass = (classCode: string) => classCode.startsWith('0300') || classCode.startsWith('0001');
+
 /** One device directory → PciDevice. `dir` is the real device directory (links resolved). */
 export function readPciDevice(address: string, dir: string, opts: PciReadOptions): { device: PciDevice; dynamic: DynamicAttrs } {
   const errors: DeviceReadError[] = [];
   const report = (file: string, message: string) => errors.push({ file, message: cleanText(message, 300) });
-  const entries = new Set<string>();
-  const listing = listDir(dir);
-  if (listing.kind === 'value') for (const e of listing.value) entries.add(e);
-  else report('.', listing.kind === 'error' ? listing.message : 'device directory is missing');
+  // Whether the directory itself can be read: looked at only when `config` cannot be (a broken entry).
+  let readable = true;
 
   /** An optional text attribute: null when absent, with an error recorded when unreadable. */
   const attr = (file: string): string | null => {
-    if (!entries.has(file)) return null;
+    if (!readable) return null;
     const r = readAttr(`${dir}/${file}`);
     if (r.kind === 'value') return r.value.trim();
     if (r.kind === 'error') report(file, r.message);
@@ -67,14 +72,19 @@ export function readPciDevice(address: string, dir: string, opts: PciReadOptions
 
   // config: the first 64 bytes hold IDs, revision, header type and (type 0) subsystem IDs.
   let config: Buffer | null = null;
-  if (entries.has('config')) {
-    const r = readBytes(`${dir}/config`, 64);
-    if (r.kind === 'value' && r.value.length >= 48) config = r.value;
-    else if (r.kind === 'value') report('config', `short read: ${r.value.length} bytes (expected at least 48)`);
-    else if (r.kind === 'error') report('config', r.message);
-  } else {
-    report('config', 'missing');
+  const configRead = readBytes(`${dir}/config`, 64);
+  if (configRead.kind !== 'value') {
+    // No config: first say why when the directory itself is the problem (a looping link, a file, nothing there).
+    const listing = listDir(dir);
+    if (listing.kind !== 'value') {
+      readable = false;
+      report('.', listing.kind === 'error' ? listing.message : 'device directory is missing');
+    }
   }
+  if (configRead.kind === 'value' && configRead.value.length >= 48) config = configRead.value;
+  else if (configRead.kind === 'value') report('config', `short read: ${configRead.value.length} bytes (expected at least 48)`);
+  else if (configRead.kind === 'error' && readable) report('config', configRead.message);
+  else report('config', 'missing');
   if (config && config.readUInt16LE(0) === 0xffff) {
     report('config', 'reads as all ones (device gone or powered off)');
     config = null;
@@ -106,7 +116,7 @@ export function readPciDevice(address: string, dir: string, opts: PciReadOptions
   }
 
   let iommuGroup: number | null = null;
-  if (entries.has('iommu_group')) {
+  if (readable) {
     const link = readLink(`${dir}/iommu_group`);
     if (link.kind === 'value') {
       const id = Number(basename(link.value));
@@ -124,7 +134,7 @@ export function readPciDevice(address: string, dir: string, opts: PciReadOptions
   }
 
   let bootVga: boolean | null = null;
-  const bootText = attr('boot_vga');
+  const bootText = isVgaClass(classCode) ? attr('boot_vga') : null;
   if (bootText === '1') bootVga = true;
   else if (bootText === '0') bootVga = false;
   else if (bootText !== null) report('boot_vga', `malformed value '${bootText.slice(0, 40)}'`);
@@ -160,22 +170,18 @@ export function readPciDevice(address: string, dir: string, opts: PciReadOptions
     sysfsPath: relativeTo(opts.root, dir),
     errors,
   };
-  const dynamic: DynamicAttrs = {
-    hasDriverOverride: entries.has('driver_override'),
-    hasResetMethod: entries.has('reset_method'),
-    hasSriov: entries.has('sriov_totalvfs'),
-    hasDriverLink: entries.has('driver'),
-  };
+  // Learnt by trying on this first read and kept for rescans. SR-IOV is a capability of endpoints (type-0 headers);
+  // existsSync asks without an exception for the usual answer, "absent".
+  const dynamic: DynamicAttrs = { hasDriverOverride: readable, hasResetMethod: readable, hasSriov: readable && (headerType === 0 || headerType === null) && fs.existsSync(`${dir}/sriov_totalvfs`) };
   readDynamicAttrs(device, dir, dynamic, null, opts.kernelHasResetMethod);
   return { device, dynamic };
 }
 
-/** Which run-time attributes a device exposes (learnt from its directory listing on the first read). */
+/** Which run-time attributes a device exposes: tried on the first read; a rescan reads only those present. */
 interface DynamicAttrs {
   hasDriverOverride: boolean;
   hasResetMethod: boolean;
   hasSriov: boolean;
-  hasDriverLink: boolean;
 }
 
 /**
@@ -185,25 +191,17 @@ interface DynamicAttrs {
  */
 function readDynamicAttrs(device: PciDevice, dir: string, has: DynamicAttrs, previous: PciDevice | null, kernelHasResetMethod: boolean): void {
   const report = (file: string, message: string) => device.errors.push({ file, message });
+  let absent = '';
   const text = (file: string): string | null => {
     const r = readAttr(`${dir}/${file}`);
     if (r.kind === 'value') return r.value.trim();
     if (r.kind === 'error') report(file, r.message);
+    else absent = file;
     return null;
   };
 
-  // lstat first when no driver was seen: an unbound device must not cost a thrown ENOENT on every rescan.
-  const driverPath = `${dir}/driver`; // not path.join: this runs ~1000 times per rescan
-  let present = previous ? previous.driver !== null : has.hasDriverLink;
-  if (!present) {
-    try {
-      present = fs.lstatSync(driverPath, { throwIfNoEntry: false }) !== undefined;
-    } catch (err) {
-      // ENOTDIR/ELOOP/EACCES: the device entry itself is broken; its listing error says so already.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOTDIR') report('driver', (err as Error).message);
-    }
-  }
-  const driverLink = present ? readLink(driverPath) : ({ kind: 'absent' } as const);
+  // An unbound device has no link: absent (ENOENT, read without a stack trace), not an error.
+  const driverLink = readLink(`${dir}/driver`); // not path.join: this runs ~1000 times per rescan
   if (driverLink.kind === 'error') report('driver', driverLink.message);
   device.driver = null;
   if (driverLink.kind === 'value') {
@@ -215,6 +213,8 @@ function readDynamicAttrs(device: PciDevice, dir: string, has: DynamicAttrs, pre
   }
 
   const override = has.hasDriverOverride ? text('driver_override') : null;
+  // Kernels before 3.16 have no driver_override: learnt on the first read, not tried again on every rescan.
+  if (!previous && absent === 'driver_override') has.hasDriverOverride = false;
   device.driverOverride = override === null || override === '(null)' || override === '' ? null : override;
 
   // reset_method only changes when root writes it, which in practice comes with a rebind: a rescan re-reads it
@@ -243,8 +243,11 @@ export type PciListing = { kind: 'value'; devices: PciDevice[]; notices: string[
 /**
  * Remembers what cannot change while a device stays on the bus (IDs, class, place in the tree, IOMMU group,
  * NUMA node, boot_vga, names), keyed by address and the device's sysfs path, so a rescan reads only the
- * run-time attributes: a refresh of an 800-function host stays in the tens of milliseconds.
- * A device that had read errors is always read again in full.
+ * run-time attributes (driver link, driver_override, SR-IOV VF count; reset_method when the driver changed).
+ * A device that had read errors is always read again in full; one that left the bus is dropped at the next scan.
+ * Limit: a different card hot-plugged at the same address and the same place in the tree, with no scan between
+ * the removal and the insertion to see the slot empty, keeps the old entry (its bus link reads the same; the
+ * directory's inode would tell, but a stat per device costs more than the rest of a rescan).
  */
 export class PciReadCache {
   private entries = new Map<string, { link: string | null; dir: string; names: PciIdsDatabase | null; device: PciDevice; dynamic: DynamicAttrs }>();

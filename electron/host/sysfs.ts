@@ -25,60 +25,100 @@ export type Read<T> = { kind: 'value'; value: T } | { kind: 'absent' } | { kind:
 export const MAX_ATTR_BYTES = 8192;
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;
 
+const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY;
+
+/**
+ * Runs a call that may throw an errno error with no stack trace captured: an absent optional attribute
+ * (ENOENT) is an expected answer here, and capturing a stack for each is most of its cost.
+ */
+function quiet<T>(call: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return call();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/** The refusal for a descriptor that is not a regular file (a FIFO, /dev/zero, a directory), or null if it is one. */
+function notRegular(fd: number, path: string): Error | null {
+  const st = fs.fstatSync(fd);
+  if (st.isFile()) return null;
+  const kind = st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isSocket() ? 'a socket' : st.isDirectory() ? 'a directory' : 'not a file';
+  return Object.assign(new Error(`${path} is ${kind}, not a regular file`), { code: st.isDirectory() ? 'EISDIR' : 'ENOTREG' });
+}
+
 /**
  * Opens a file to read without ever blocking: O_NONBLOCK (opening a FIFO for reading would wait for a writer),
  * then refuses anything that is not a regular file (a FIFO, /dev/zero, a socket). sysfs and procfs files are
  * regular files. Throws an errno-style error (code ENOTREG for the refusal).
  */
 export function openRegular(path: string): number {
-  const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
-  try {
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) {
-      const kind = st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isSocket() ? 'a socket' : st.isDirectory() ? 'a directory' : 'not a file';
-      throw Object.assign(new Error(`${path} is ${kind}, not a regular file`), { code: st.isDirectory() ? 'EISDIR' : 'ENOTREG' });
-    }
-  } catch (err) {
+  const fd = fs.openSync(path, OPEN_FLAGS);
+  const refusal = notRegular(fd, path);
+  if (refusal) {
     fs.closeSync(fd);
-    throw err;
+    throw refusal;
   }
   return fd;
 }
 
-/** A whole regular file, at most `maxBytes` (more is an error, code EFBIG): never blocks, never runs away. */
+/**
+ * A whole regular file, at most `maxBytes` (more is an error, code EFBIG): never blocks, never runs away.
+ * Sized from fstat, so a large file (pci.ids, 1.3 MB) is read in one call rather than in 64 KiB chunks.
+ */
 export function readRegularFile(path: string, maxBytes = MAX_FILE_BYTES): Buffer {
   const fd = openRegular(path);
   try {
-    return readCapped(fd, path, maxBytes);
+    return readCapped(fd, path, maxBytes, fs.fstatSync(fd).size + 1);
   } finally {
     fs.closeSync(fd);
   }
 }
 
-function readCapped(fd: number, path: string, maxBytes: number): Buffer {
+/** Reads to EOF, at most `maxBytes`; the first read asks for `firstChunk` bytes (then 64 KiB at a time). */
+function readCapped(fd: number, path: string, maxBytes: number, firstChunk = 64 * 1024): Buffer {
   const chunks: Buffer[] = [];
   let total = 0;
-  for (;;) {
-    const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, maxBytes + 1 - total));
+  for (let want = firstChunk; ; want = 64 * 1024) {
+    const chunk = Buffer.allocUnsafe(Math.min(want, maxBytes + 1 - total));
     const n = fs.readSync(fd, chunk, 0, chunk.length, null);
     if (n === 0) break;
     chunks.push(chunk.subarray(0, n));
     total += n;
     if (total > maxBytes) throw Object.assign(new Error(`${path} is larger than ${maxBytes} bytes`), { code: 'EFBIG' });
   }
-  return Buffer.concat(chunks, total);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
 }
 
-/** Opens `path`, runs `read` on the descriptor, closes it: absent for ENOENT, an error in words otherwise. */
-function withFile<T>(path: string, read: (fd: number) => T): Read<T> {
+/**
+ * Opens `path` without blocking, runs `read` on the descriptor, closes it: absent for ENOENT, an error in words
+ * otherwise. `read` returns the value and whether it looked usual; only an unusual read (nothing, a full buffer,
+ * a failure) pays for an fstat to refuse what is not a regular file: a FIFO with no writer reads as empty,
+ * /dev/zero fills any buffer, a directory fails with EISDIR. A read that returned some but not all of what was
+ * asked came from a file that ended: a regular file, or a FIFO or terminal that had those bytes ready, which
+ * cannot block or run away either (the open and reads are non-blocking, every read capped).
+ */
+function withFile<T>(path: string, read: (fd: number) => { value: T; usual: boolean }): Read<T> {
   let fd: number;
   try {
-    fd = openRegular(path);
+    fd = quiet(() => fs.openSync(path, OPEN_FLAGS));
   } catch (err) {
     return isAbsent(err) ? { kind: 'absent' } : { kind: 'error', message: describe(err) };
   }
   try {
-    return { kind: 'value', value: read(fd) };
+    let result: { value: T; usual: boolean };
+    try {
+      result = read(fd);
+    } catch (err) {
+      throw notRegular(fd, path) ?? err;
+    }
+    if (!result.usual) {
+      const refusal = notRegular(fd, path);
+      if (refusal) throw refusal;
+    }
+    return { kind: 'value', value: result.value };
   } catch (err) {
     return { kind: 'error', message: describe(err) };
   } finally {
@@ -88,8 +128,20 @@ function withFile<T>(path: string, read: (fd: number) => T): Read<T> {
 
 /** Reads a whole small file (attributes are at most a page; procfs files like cpuinfo may be larger). */
 export function readText(path: string, maxBytes = MAX_FILE_BYTES): AttrRead {
-  // Read until EOF (procfs files like cpuinfo need several reads), but never past the cap.
-  return withFile(path, (fd) => readCapped(fd, path, maxBytes).toString('utf8'));
+  // Read until EOF (procfs files like cpuinfo need several reads), but never past the cap. Reads go into the
+  // shared buffer first: most files fit, and a fresh 64 KiB buffer per file is mostly garbage to collect.
+  return withFile(path, (fd) => {
+    const cap = Math.min(buffer.length, maxBytes + 1);
+    let total = 0;
+    for (let n = -1; n !== 0 && total < cap; total += n) n = fs.readSync(fd, buffer, total, cap - total, null);
+    if (total < cap) return { value: buffer.toString('utf8', 0, total), usual: total > 0 };
+    // A full buffer: a large procfs file, or /dev/zero; refuse the latter before reading on.
+    const refusal = notRegular(fd, path);
+    if (refusal) throw refusal;
+    if (total > maxBytes) throw Object.assign(new Error(`${path} is larger than ${maxBytes} bytes`), { code: 'EFBIG' });
+    const head = Buffer.from(buffer.subarray(0, total));
+    return { value: Buffer.concat([head, readCapped(fd, path, maxBytes - total)]).toString('utf8'), usual: true };
+  });
 }
 
 /**
@@ -97,27 +149,34 @@ export function readText(path: string, maxBytes = MAX_FILE_BYTES): AttrRead {
  * so one read() is enough, which saves a syscall per file over reading to EOF (a scan reads ~10k files).
  */
 export function readAttr(path: string): AttrRead {
-  return withFile(path, (fd) => buffer.toString('utf8', 0, fs.readSync(fd, buffer, 0, MAX_ATTR_BYTES, null)));
+  return withFile(path, (fd) => {
+    const n = fs.readSync(fd, buffer, 0, MAX_ATTR_BYTES, null);
+    return { value: buffer.toString('utf8', 0, n), usual: n > 0 && n < MAX_ATTR_BYTES };
+  });
 }
 
-/** Reads up to `length` bytes of a binary attribute (PCI `config`). */
+/**
+ * Reads up to `length` bytes of a binary attribute (PCI `config`). A full read is the usual case here, so it
+ * is checked like an empty one when the bytes look like a device that is not there (all zeros, all ones).
+ */
 export function readBytes(path: string, length: number): Read<Buffer> {
   return withFile(path, (fd) => {
-    const out = Buffer.alloc(length);
+    const out = Buffer.allocUnsafe(length); // from the shared pool; only the bytes read are handed out
     let total = 0;
     while (total < length) {
       const n = fs.readSync(fd, out, total, length - total, null);
       if (n === 0) break;
       total += n;
     }
-    return out.subarray(0, total);
+    const id = total >= 2 ? out.readUInt16LE(0) : 0;
+    return { value: out.subarray(0, total), usual: id !== 0 && id !== 0xffff };
   });
 }
 
 /** The target of a symlink, or absent when there is no link. */
 export function readLink(path: string): AttrRead {
   try {
-    return { kind: 'value', value: fs.readlinkSync(path) };
+    return { kind: 'value', value: quiet(() => fs.readlinkSync(path)) };
   } catch (err) {
     if (isAbsent(err)) return { kind: 'absent' };
     // EINVAL: a file where a link was expected: report it, it means a malformed tree.
@@ -156,11 +215,18 @@ export function parseCpuList(text: string): number[] {
   return out;
 }
 
+/** The characters cleanText replaces: C0 controls but tab, DEL and the C1 controls. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNPRINTABLE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/;
+
 /**
  * Text read from the host made safe to keep and print: NULs and other control characters (but tab) become
  * U+FFFD, and it is cut to `max` characters. A sysfs attribute or pci.ids line must not move a terminal's cursor.
  */
 export function cleanText(text: string, max: number): string {
+  // Nearly every text is clean and short: one native regex test instead of a loop over its characters.
+  // (Shorter than max: at exactly max characters the loop below appends its ellipsis.)
+  if (text.length < max && !UNPRINTABLE.test(text)) return text;
   let out = '';
   for (const c of text) {
     const code = c.codePointAt(0)!;
