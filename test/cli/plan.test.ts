@@ -23,7 +23,7 @@ describe('vfio-pilot plan', () => {
     expect(plan.kernelArgs).toEqual({ add: ['intel_iommu=on', 'iommu=pt', 'rd.driver.pre=vfio-pci'], remove: [] });
     for (const f of plan.files) expect(f).toEqual(expect.objectContaining({ path: expect.stringMatching(/^\//), content: expect.any(String), diff: expect.stringContaining('+++ b/'), reason: expect.any(String) }));
     for (const c of plan.commands) expect(c).toEqual(expect.objectContaining({ argv: expect.any(Array), reason: expect.any(String) }));
-    expect(plan.commands.map((c: { argv: string[] }) => c.argv[0])).toEqual(['grubby', 'dracut', 'lsinitrd']);
+    expect(plan.commands.map((c: { argv: string[] }) => c.argv[0])).toEqual(['grubby', 'grub2-mkconfig', 'dracut', 'lsinitrd']);
   });
 
   it('prints unified diffs and the commands in order; writes nothing', async () => {
@@ -32,7 +32,8 @@ describe('vfio-pilot plan', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('--- a/etc/default/grub\n+++ b/etc/default/grub\n');
     expect(r.stdout).toContain('+++ b/usr/lib/dracut/modules.d/90vfio-pilot/vfio-pilot-override.sh');
-    expect(r.stdout).toMatch(/1\. grubby --update-kernel=ALL[^\n]*\n\s+2\. dracut -f --regenerate-all/);
+    // grub2-mkconfig puts the escape hatch's entry (etc/grub.d/42_vfio-pilot-previous) into the menu.
+    expect(r.stdout).toMatch(/1\. grubby --update-kernel=ALL[^\n]*\n\s+2\. grub2-mkconfig -o \/boot\/grub2\/grub\.cfg[^\n]*\n\s+3\. dracut -f --regenerate-all/);
     expect(fs.readFileSync(`${root}/etc/default/grub`, 'utf8')).toBe(before);
     expect(fs.existsSync(`${root}/etc/modprobe.d/vfio-pilot.conf`)).toBe(false);
   });
