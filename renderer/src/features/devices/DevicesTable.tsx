@@ -166,7 +166,8 @@ export const DevicesTable = memo(function DevicesTable(props: DevicesTableProps)
     count: lines.length,
     getScrollElement: () => scrollRef.current,
     estimateSize,
-    overscan: 10,
+    // Rows render in the scroll event's own frame (flushSync), so a few spare rows suffice; each costs ~1 ms of CPU per frame when dragging the scroll bar.
+    overscan: 4,
     getItemKey,
   });
 
