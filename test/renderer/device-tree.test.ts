@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildDeviceTree, isGroupOpen, rowIdForFinding, UNGROUPED_ID, worseSeverity } from '../../renderer/src/features/devices/deviceTree';
+import { buildDeviceTree, isGroupOpen, prepareDeviceSearch, rowIdForFinding, UNGROUPED_ID, worseSeverity } from '../../renderer/src/features/devices/deviceTree';
 import { iommuOffInventory, sampleInventory } from './sample-inventory';
 
 describe('buildDeviceTree', () => {
@@ -123,6 +123,16 @@ describe('buildDeviceTree on one inventory, filtered again and again', () => {
     expect(buildDeviceTree(rebound, target.address).groups[0]!.subRows[0]!.device.driver).toBe('vfio-pci');
     expect(buildDeviceTree(rebound, 'vfio-pci').shownFunctions).toBe(before + 1);
     expect(buildDeviceTree(inv, 'vfio-pci').shownFunctions).toBe(before);
+  });
+
+  it('finishes search keys an idle slice left half-built before filtering', () => {
+    const inv = sampleInventory();
+    let slices = 1;
+    expect(prepareDeviceSearch(inv, () => slices-- > 0)).toBe(false);
+    const ids = (tree: ReturnType<typeof buildDeviceTree>) => tree.groups.flatMap((g) => g.subRows.map((r) => r.id));
+    expect(ids(buildDeviceTree(inv, 'nvidia'))).toEqual(ids(buildDeviceTree(sampleInventory(), 'nvidia')));
+    expect(ids(buildDeviceTree(inv, 'nvidia')).length).toBeGreaterThan(1);
+    expect(prepareDeviceSearch(inv)).toBe(true);
   });
 
   it('matches a term inside one field only, never across two', () => {

@@ -69,10 +69,14 @@ export function DevicesScreen() {
   useLayoutEffect(() => {
     if (tree) markUntilPainted(PERF_MARKS.devicesTable, { filter, functions: tree.shownFunctions });
   }, [tree, filter]);
-  // The filter's search keys are built once the table is on screen and the window is idle, not before the first paint.
+  // The filter's search keys are built once the table is on screen, in idle slices, so no frame waits for them.
   useEffect(() => {
     if (!inventory) return;
-    const id = requestIdleCallback(() => prepareDeviceSearch(inventory));
+    let id = 0;
+    const step = (deadline: IdleDeadline) => {
+      if (!prepareDeviceSearch(inventory, () => deadline.timeRemaining() > 1)) id = requestIdleCallback(step);
+    };
+    id = requestIdleCallback(step);
     return () => cancelIdleCallback(id);
   }, [inventory]);
 

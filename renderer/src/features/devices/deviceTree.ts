@@ -87,8 +87,10 @@ function groupText(isolation: GroupIsolation | null, findings: readonly Finding[
 interface TreeIndex {
   /** Every group with every function: the tree while nothing is filtered. */
   full: DeviceTree;
-  /** Per function row: its text and its group's words, lower-cased (see searchKey); filled by searchKeysOf. */
-  keys: Map<FunctionRow, string> | null;
+  /** Per function row: its text and its group's words, lower-cased (see searchKey); filled by addSearchKeys. */
+  keys: Map<FunctionRow, string>;
+  /** How many of full.groups have their keys in `keys`. */
+  keyedGroups: number;
   byAddress: Map<string, PciDevice>;
 }
 
@@ -153,7 +155,7 @@ function indexOf(inventory: Inventory): TreeIndex {
     byId.set(group.id, group);
   }
   const full: DeviceTree = { groups, totalGroups: buckets.length, totalFunctions: inventory.devices.length, shownFunctions: inventory.devices.length, byId };
-  const index: TreeIndex = { full, keys: null, byAddress };
+  const index: TreeIndex = { full, keys: new Map(), keyedGroups: 0, byAddress };
   indexes.set(inventory, index);
   return index;
 }
@@ -161,21 +163,24 @@ function indexOf(inventory: Inventory): TreeIndex {
 // Shared empty list: most functions have no finding, and one array each would be garbage the first paint waits on.
 const NO_FINDINGS: Finding[] = [];
 
-/** The search keys, built on the first filter rather than before the first paint. */
-function searchKeysOf(index: TreeIndex): Map<FunctionRow, string> {
-  if (index.keys) return index.keys;
-  const keys = new Map<FunctionRow, string>();
-  for (const group of index.full.groups) {
+/** Adds search keys group by group until `more()` says stop; all of them when it never does. */
+function addSearchKeys(index: TreeIndex, more: () => boolean = () => true): void {
+  const groups = index.full.groups;
+  while (index.keyedGroups < groups.length && more()) {
+    const group = groups[index.keyedGroups++]!;
     const groupWords = groupText(group.isolation, group.findings);
-    for (const row of group.subRows) keys.set(row, searchKey([...groupWords, ...searchableText(row.device, row.findings)]));
+    for (const row of group.subRows) index.keys.set(row, searchKey([...groupWords, ...searchableText(row.device, row.findings)]));
   }
-  index.keys = keys;
-  return keys;
 }
 
-/** Builds what a filter needs ahead of time (call when idle, so the first keystroke does not pay for it). */
-export function prepareDeviceSearch(inventory: Inventory): void {
-  searchKeysOf(indexOf(inventory));
+/**
+ * Builds the filter's search keys ahead of the first keystroke, in idle time: it stops when `more()` turns false
+ * and returns whether every key is built (call again in the next idle period if not). A filter finishes the rest.
+ */
+export function prepareDeviceSearch(inventory: Inventory, more?: () => boolean): boolean {
+  const index = indexOf(inventory);
+  addSearchKeys(index, more);
+  return index.keyedGroups === index.full.groups.length;
 }
 
 /**
@@ -187,7 +192,8 @@ export function buildDeviceTree(inventory: Inventory, filter: string | DeviceQue
   const index = indexOf(inventory);
   const { full } = index;
   if (isEmptyQuery(query)) return full;
-  const keys = searchKeysOf(index);
+  addSearchKeys(index);
+  const { keys } = index;
 
   const groups: GroupRow[] = [];
   let shownFunctions = 0;
