@@ -211,6 +211,13 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-// The renderer's part (the Devices screen at 4,000 rows) lives in its own file, when present.
-const rendererBench = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bench-renderer.mjs');
-if (!process.env.BENCH_SKIP_RENDERER && existsSync(rendererBench)) await import('./bench-renderer.mjs');
+// The renderer's part: the Devices screen at 4,000 functions in Chromium (BENCH_SKIP_RENDERER=1 leaves it out).
+if (!process.env.BENCH_SKIP_RENDERER) {
+  const { benchRenderer } = await import('./bench-renderer.mjs');
+  const uiWork = mkdtempSync(path.join(os.tmpdir(), 'vfio-pilot-bench-ui-'));
+  try {
+    await benchRenderer({ repo, work: uiWork, runs: Number(process.env.BENCH_UI_RUNS ?? 5), cards: Number(process.env.BENCH_UI_CARDS ?? 800) });
+  } finally {
+    rmSync(uiWork, { recursive: true, force: true });
+  }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildDeviceTree, isGroupOpen, rowIdForFinding, UNGROUPED_ID, worseSeverity } from '../../renderer/src/features/devices/deviceTree';
+import { buildDeviceTree, isGroupOpen, prepareDeviceSearch, rowIdForFinding, UNGROUPED_ID, worseSeverity } from '../../renderer/src/features/devices/deviceTree';
 import { iommuOffInventory, sampleInventory } from './sample-inventory';
 
 describe('buildDeviceTree', () => {
@@ -98,5 +98,46 @@ describe('isGroupOpen', () => {
     expect(isGroupOpen(bridgeGroup, { 'group:1': true }, false)).toBe(true);
     expect(isGroupOpen(gpuGroup, { 'group:14': false }, false)).toBe(false);
     expect(isGroupOpen(gpuGroup, { 'group:14': false }, true)).toBe(true);
+  });
+});
+
+describe('buildDeviceTree on one inventory, filtered again and again', () => {
+  it('reuses the unfiltered rows, so memoised table rows skip what did not change', () => {
+    const inv = sampleInventory();
+    const all = buildDeviceTree(inv);
+    const filtered = buildDeviceTree(inv, '10f7');
+    expect(buildDeviceTree(inv, '')).toBe(all);
+    const g14 = all.byId.get('group:14')!;
+    const shown = filtered.byId.get('group:14')!;
+    expect(shown).not.toBe(g14);
+    expect(shown.subRows[0]).toBe(g14.subRows.find((r) => r.id === shown.subRows[0]!.id));
+    // A group the filter leaves whole is the same object.
+    expect(buildDeviceTree(inv, 'group 16').groups[0]).toBe(all.byId.get('group:16'));
+  });
+
+  it('never serves another scan’s rows: a new inventory object is indexed afresh', () => {
+    const inv = sampleInventory();
+    const target = inv.devices.find((d) => d.driver !== 'vfio-pci')!;
+    const before = buildDeviceTree(inv, 'vfio-pci').shownFunctions;
+    const rebound = { ...inv, devices: inv.devices.map((d) => (d === target ? { ...d, driver: 'vfio-pci' } : d)) };
+    expect(buildDeviceTree(rebound, target.address).groups[0]!.subRows[0]!.device.driver).toBe('vfio-pci');
+    expect(buildDeviceTree(rebound, 'vfio-pci').shownFunctions).toBe(before + 1);
+    expect(buildDeviceTree(inv, 'vfio-pci').shownFunctions).toBe(before);
+  });
+
+  it('finishes search keys an idle slice left half-built before filtering', () => {
+    const inv = sampleInventory();
+    let slices = 1;
+    expect(prepareDeviceSearch(inv, () => slices-- > 0)).toBe(false);
+    const ids = (tree: ReturnType<typeof buildDeviceTree>) => tree.groups.flatMap((g) => g.subRows.map((r) => r.id));
+    expect(ids(buildDeviceTree(inv, 'nvidia'))).toEqual(ids(buildDeviceTree(sampleInventory(), 'nvidia')));
+    expect(ids(buildDeviceTree(inv, 'nvidia')).length).toBeGreaterThan(1);
+    expect(prepareDeviceSearch(inv)).toBe(true);
+  });
+
+  it('matches a term inside one field only, never across two', () => {
+    const inv = sampleInventory();
+    const address = inv.devices[0]!.address; // `0000:00:01.0`, followed by its short form in the search key
+    expect(buildDeviceTree(inv, `${address}00:01`).shownFunctions).toBe(0);
   });
 });

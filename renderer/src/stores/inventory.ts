@@ -5,6 +5,7 @@
 import { createStore, useStore } from 'zustand';
 import type { IpcError, PilotApi } from '../../../shared/ipc';
 import type { Finding, Inventory } from '../../../shared/model';
+import { mark, PERF_MARKS } from '../lib/perfMarks';
 
 export interface InventoryState {
   inventory: Inventory | null;
@@ -35,8 +36,10 @@ export function createInventoryStore(getApi: () => PilotApi, now: () => number =
       set({ loading: true });
       const result = await getApi().scanHost({});
       if (ticket !== latest) return;
-      if (result.ok) set({ inventory: result.value, loading: false, error: null, loadedAt: now() });
-      else set({ loading: false, error: result.error });
+      if (result.ok) {
+        mark(PERF_MARKS.inventoryReceived, { devices: result.value.devices.length });
+        set({ inventory: result.value, loading: false, error: null, loadedAt: now() });
+      } else set({ loading: false, error: result.error });
     },
     watchHost() {
       return getApi().onHostChanged(() => void get().refresh());

@@ -1,10 +1,10 @@
 /** The Devices screen: filter, IOMMU group table, selected group's panel, findings panel, and its designed states. */
-import { useDeferredValue, useMemo } from 'react';
+import { useCallback, useDeferredValue, useEffect, useLayoutEffect, useMemo } from 'react';
 import type { Finding, Inventory } from '../../../../shared/model';
 import { useInventory, inventoryStore } from '../../stores/app';
 import { selectIommuFinding } from '../../stores/inventory';
 import { useDevicesView } from '../../stores/devicesView';
-import { buildDeviceTree, rowIdForFinding } from './deviceTree';
+import { buildDeviceTree, prepareDeviceSearch, rowIdForFinding } from './deviceTree';
 import { parseDeviceQuery, isEmptyQuery } from './deviceFilter';
 import { DevicesTable } from './DevicesTable';
 import { GroupPanel } from './GroupPanel';
@@ -12,6 +12,7 @@ import { FindingsPanel } from './FindingsPanel';
 import { HelperDialog } from './HelperDialog';
 import { Icon } from '../../components/Icon';
 import { ErrorState, LoadingState } from '../../components/States';
+import { markUntilPainted, PERF_MARKS } from '../../lib/perfMarks';
 
 function IommuOffState({ inventory, finding }: { inventory: Inventory; finding: Finding | null }) {
   const cpu = inventory.host.cpu.vendor;
@@ -50,12 +51,47 @@ export function DevicesScreen() {
   const error = useInventory((s) => s.error);
   const loading = useInventory((s) => s.loading);
   const iommuFinding = useInventory(selectIommuFinding);
-  const view = useDevicesView();
+  // One selector per field: the screen renders only when something it shows changes.
+  const filterText = useDevicesView((s) => s.filter);
+  const selectedGroup = useDevicesView((s) => s.selectedGroup);
+  const highlighted = useDevicesView((s) => s.highlighted);
+  const open = useDevicesView((s) => s.open);
+  const findingsOpen = useDevicesView((s) => s.findingsOpen);
+  const { setFilter, select, setOpen, setFindingsOpen } = useDevicesView.getState();
+  const closePanel = useCallback(() => select(null), [select]);
+  const setGroupOpen = useCallback((groupRowId: string, isOpen: boolean) => setOpen([groupRowId], isOpen), [setOpen]);
 
   // The filter box stays responsive while a big table re-filters.
-  const filter = useDeferredValue(view.filter);
+  const filter = useDeferredValue(filterText);
   const query = useMemo(() => parseDeviceQuery(filter), [filter]);
   const tree = useMemo(() => (inventory ? buildDeviceTree(inventory, query) : null), [inventory, query]);
+  // For the bench: when the rows for this inventory and filter are committed, and when they are on screen.
+  useLayoutEffect(() => {
+    if (tree) markUntilPainted(PERF_MARKS.devicesTable, { filter, functions: tree.shownFunctions });
+  }, [tree, filter]);
+  // The filter's search keys are built once the table is on screen, in idle slices, so no frame waits for them.
+  useEffect(() => {
+    if (!inventory) return;
+    let id = 0;
+    const step = (deadline: IdleDeadline) => {
+      if (!prepareDeviceSearch(inventory, () => deadline.timeRemaining() > 1)) id = requestIdleCallback(step);
+    };
+    id = requestIdleCallback(step);
+    return () => cancelIdleCallback(id);
+  }, [inventory]);
+
+  const pickFinding = useCallback(
+    (finding: Finding) => {
+      if (!inventory || !tree) return;
+      const target = rowIdForFinding(inventory, finding);
+      if (!target) return;
+      const group = tree.byId.get(target.groupRowId);
+      const visible = group !== undefined && (target.functionRowId === null || group.subRows.some((r) => r.id === target.functionRowId));
+      if (!visible) setFilter('');
+      select(target.groupRowId, target.functionRowId);
+    },
+    [inventory, tree, setFilter, select],
+  );
 
   if (!inventory) {
     if (error) return <ErrorState error={error} onRetry={() => void inventoryStore.getState().refresh()} retrying={loading} />;
@@ -63,17 +99,8 @@ export function DevicesScreen() {
   }
   if (!tree) return null;
 
-  const selected = tree.groups.find((g) => g.id === view.selectedGroup) ?? null;
+  const selected = selectedGroup === null ? null : (tree.byId.get(selectedGroup) ?? null);
   const filtering = !isEmptyQuery(query);
-
-  function pickFinding(finding: Finding) {
-    if (!inventory || !tree) return;
-    const target = rowIdForFinding(inventory, finding);
-    if (!target) return;
-    const visible = tree.groups.some((g) => g.id === target.groupRowId && (target.functionRowId === null || g.subRows.some((r) => r.id === target.functionRowId)));
-    if (!visible) view.setFilter('');
-    view.select(target.groupRowId, target.functionRowId);
-  }
 
   return (
     <div className="devices-screen">
@@ -92,22 +119,22 @@ export function DevicesScreen() {
             type="search"
             aria-label="Filter devices"
             placeholder="Filter: name, 10de:1e04, 01:00.0, vfio-pci…"
-            value={view.filter}
-            onChange={(e) => view.setFilter(e.target.value)}
+            value={filterText}
+            onChange={(e) => setFilter(e.target.value)}
             onKeyDown={(e) => {
-              if (e.key === 'Escape') view.setFilter('');
+              if (e.key === 'Escape') setFilter('');
             }}
           />
-          {view.filter !== '' ? (
-            <button type="button" className="icon-button" aria-label="Clear filter" onClick={() => view.setFilter('')}>
+          {filterText !== '' ? (
+            <button type="button" className="icon-button" aria-label="Clear filter" onClick={() => setFilter('')}>
               <Icon name="close" />
             </button>
           ) : null}
         </div>
-        <button type="button" onClick={() => view.setOpen(tree.groups.map((g) => g.id), true)} disabled={filtering}>
+        <button type="button" onClick={() => setOpen(tree.groups.map((g) => g.id), true)} disabled={filtering}>
           Expand all
         </button>
-        <button type="button" onClick={() => view.setOpen(tree.groups.map((g) => g.id), false)} disabled={filtering}>
+        <button type="button" onClick={() => setOpen(tree.groups.map((g) => g.id), false)} disabled={filtering}>
           Collapse all
         </button>
       </div>
@@ -141,24 +168,24 @@ export function DevicesScreen() {
               <span>
                 No function matches “{filter}”.
               </span>
-              <button type="button" onClick={() => view.setFilter('')}>
+              <button type="button" onClick={() => setFilter('')}>
                 Clear filter
               </button>
             </div>
           ) : (
             <DevicesTable
               groups={tree.groups}
-              userOpen={view.open}
+              userOpen={open}
               allOpen={filtering}
-              selectedGroup={view.selectedGroup}
-              highlighted={view.highlighted}
-              onSelect={(g, h) => view.select(g, h)}
-              onSetOpen={(g, open) => view.setOpen([g], open)}
+              selectedGroup={selectedGroup}
+              highlighted={highlighted}
+              onSelect={select}
+              onSetOpen={setGroupOpen}
             />
           )}
-          <FindingsPanel findings={inventory.findings} open={view.findingsOpen} onOpenChange={view.setFindingsOpen} onPick={pickFinding} />
+          <FindingsPanel findings={inventory.findings} open={findingsOpen} onOpenChange={setFindingsOpen} onPick={pickFinding} />
         </div>
-        {selected ? <GroupPanel inventory={inventory} group={selected} onClose={() => view.select(null)} /> : null}
+        {selected ? <GroupPanel inventory={inventory} group={selected} onClose={closePanel} /> : null}
       </div>
       <HelperDialog />
     </div>

@@ -1,11 +1,12 @@
 /**
  * IOMMU groups as collapsible tree rows over virtualised rows, as an ARIA treegrid:
  * arrows move, Right/Left open/close a group, Enter selects, Home/End jump.
+ * Only a screenful of rows is in the DOM and each row is memoised: scrolling renders just the rows that appear.
  */
-import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import { flexRender, getCoreRowModel, getExpandedRowModel, useReactTable, type ExpandedState, type Row } from '@tanstack/react-table';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { defaultRangeExtractor, useVirtualizer, type Range } from '@tanstack/react-virtual';
-import { isGroupOpen, type DeviceRow, type GroupRow } from './deviceTree';
+import type { GroupRow } from './deviceTree';
+import { tableLines, type TableLine } from './tableLines';
 import { deviceColumns } from './columns';
 import { Icon } from '../../components/Icon';
 import { driverTone, IsolationPill } from '../../components/Pills';
@@ -68,33 +69,82 @@ function GroupCell({ group, open }: { group: GroupRow; open: boolean }) {
   );
 }
 
-export function DevicesTable(props: DevicesTableProps) {
-  const { groups, userOpen, allOpen, selectedGroup, highlighted, onSelect, onSetOpen } = props;
+/** What a row reports to the table; one stable object, so rows stay memoised. */
+interface RowEvents {
+  click(index: number): void;
+  focus(index: number): void;
+  keyDown(event: KeyboardEvent<HTMLDivElement>, index: number): void;
+  toggle(index: number): void;
+}
 
-  const expanded = useMemo<ExpandedState>(
-    () => (allOpen ? true : Object.fromEntries(groups.map((g) => [g.id, isGroupOpen(g, userOpen, false)]))),
-    [groups, userOpen, allOpen],
+interface RowProps {
+  line: TableLine;
+  index: number;
+  start: number;
+  size: number;
+  selected: boolean;
+  highlighted: boolean;
+  focusable: boolean;
+  events: RowEvents;
+}
+
+const TableRow = memo(function TableRow({ line, index, start, size, selected, highlighted, focusable, events }: RowProps) {
+  const isGroup = line.kind === 'group';
+  const classes = [
+    'row',
+    isGroup ? 'group-row' : 'function-row',
+    selected ? 'selected' : '',
+    highlighted ? 'highlighted' : '',
+    line.kind === 'function' && line.last ? 'last-in-group' : '',
+  ].join(' ');
+  return (
+    <div
+      data-index={index}
+      className={classes}
+      role="row"
+      aria-rowindex={index + 2}
+      aria-level={isGroup ? 1 : 2}
+      aria-expanded={isGroup ? line.open : undefined}
+      aria-selected={isGroup ? selected : highlighted}
+      aria-label={isGroup ? groupLabel(line.group) : undefined}
+      tabIndex={focusable ? 0 : -1}
+      style={{ transform: `translateY(${start}px)`, height: size }}
+      onClick={() => events.click(index)}
+      onFocus={() => events.focus(index)}
+      onKeyDown={(e) => events.keyDown(e, index)}
+    >
+      {isGroup ? (
+        <>
+          <span
+            className="toggle-hit"
+            aria-hidden="true"
+            onClick={(e) => {
+              e.stopPropagation();
+              events.toggle(index);
+            }}
+          />
+          <GroupCell group={line.group} open={line.open} />
+        </>
+      ) : (
+        deviceColumns.map((column) => (
+          <div key={column.id} className={`cell col-${column.id}`} role="gridcell">
+            {column.cell(line.fn)}
+          </div>
+        ))
+      )}
+    </div>
   );
+});
 
-  // The expansion lives in the devices view store, so tanstack's own setter is not needed.
-  // eslint-disable-next-line react-hooks/incompatible-library -- tanstack table returns unstable functions by design
-  const table = useReactTable<DeviceRow>({
-    data: groups,
-    columns: deviceColumns,
-    getRowId: (row) => row.id,
-    getSubRows: (row) => (row.kind === 'group' ? row.subRows : undefined),
-    getCoreRowModel: getCoreRowModel(),
-    getExpandedRowModel: getExpandedRowModel(),
-    state: { expanded },
-    onExpandedChange: () => undefined,
-  });
-  const rows = table.getRowModel().rows;
+export const DevicesTable = memo(function DevicesTable(props: DevicesTableProps) {
+  const { groups, userOpen, allOpen, selectedGroup, highlighted, onSelect, onSetOpen } = props;
+  const lines = useMemo(() => tableLines(groups, userOpen, allOpen), [groups, userOpen, allOpen]);
 
   const scrollRef = useRef<HTMLDivElement>(null);
   // Roving focus: one row is in the tab order; keys move it.
   const [focusIndex, setFocusIndex] = useState(0);
   const focusAfterRender = useRef(false);
-  const boundedFocus = Math.min(focusIndex, Math.max(rows.length - 1, 0));
+  const boundedFocus = Math.min(focusIndex, Math.max(lines.length - 1, 0));
   // The focused row stays rendered even when scrolled away, so the mouse wheel never drops keyboard focus.
   const keepRendered = useRef(boundedFocus);
   useEffect(() => {
@@ -106,13 +156,19 @@ export function DevicesTable(props: DevicesTableProps) {
     if (keep < range.count && !indexes.includes(keep)) indexes.push(keep);
     return indexes.sort((a, b) => a - b);
   }, []);
+  // Stable while the lines are: the virtualiser recomputes its row offsets only when they change.
+  const estimateSize = useCallback((i: number) => (lines[i]?.kind === 'group' ? GROUP_ROW_HEIGHT : FUNCTION_ROW_HEIGHT), [lines]);
+  const getItemKey = useCallback((i: number) => lines[i]?.id ?? i, [lines]);
+  // Rows get plain numbers from it, never its functions, so they stay correct under memo.
+  // eslint-disable-next-line react-hooks/incompatible-library -- tanstack virtual returns unstable functions by design
   const virtualizer = useVirtualizer({
     rangeExtractor,
-    count: rows.length,
+    count: lines.length,
     getScrollElement: () => scrollRef.current,
-    estimateSize: (i) => (rows[i]?.original.kind === 'group' ? GROUP_ROW_HEIGHT : FUNCTION_ROW_HEIGHT),
-    overscan: 10,
-    getItemKey: (i) => rows[i]?.id ?? i,
+    estimateSize,
+    // Rows render in the scroll event's own frame (flushSync), so a few spare rows suffice; each costs ~1 ms of CPU per frame when dragging the scroll bar.
+    overscan: 4,
+    getItemKey,
   });
 
   useEffect(() => {
@@ -128,7 +184,7 @@ export function DevicesTable(props: DevicesTableProps) {
   const target = highlighted ?? selectedGroup;
   useEffect(() => {
     if (target === null) return;
-    const index = rows.findIndex((r) => r.id === target);
+    const index = lines.findIndex((l) => l.id === target);
     if (index >= 0) {
       virtualizer.scrollToIndex(index, { align: 'center' });
       setFocusIndex(index);
@@ -137,76 +193,93 @@ export function DevicesTable(props: DevicesTableProps) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [target]);
 
-  function moveFocus(index: number) {
-    const next = Math.max(0, Math.min(rows.length - 1, index));
-    setFocusIndex(next);
-    focusAfterRender.current = true;
-    virtualizer.scrollToIndex(next, { align: 'auto' });
-  }
-
-  function groupIdOf(row: Row<DeviceRow>): string {
-    return row.original.kind === 'group' ? row.id : (row.getParentRow()?.id ?? row.id);
-  }
-
-  function activate(row: Row<DeviceRow>) {
-    onSelect(groupIdOf(row), row.original.kind === 'function' ? row.id : null);
-  }
-
-  function onKeyDown(event: KeyboardEvent<HTMLDivElement>, index: number, row: Row<DeviceRow>) {
-    const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 400) / FUNCTION_ROW_HEIGHT) - 1);
-    const isGroup = row.original.kind === 'group';
-    switch (event.key) {
-      case 'ArrowDown':
-        moveFocus(index + 1);
-        break;
-      case 'ArrowUp':
-        moveFocus(index - 1);
-        break;
-      case 'PageDown':
-        moveFocus(index + page);
-        break;
-      case 'PageUp':
-        moveFocus(index - page);
-        break;
-      case 'Home':
-        moveFocus(0);
-        break;
-      case 'End':
-        moveFocus(rows.length - 1);
-        break;
-      case 'ArrowRight':
-        if (isGroup && !row.getIsExpanded() && !allOpen) onSetOpen(row.id, true);
-        else if (isGroup) moveFocus(index + 1);
-        break;
-      case 'ArrowLeft':
-        if (isGroup && row.getIsExpanded() && !allOpen) onSetOpen(row.id, false);
-        else if (!isGroup) moveFocus(rows.findIndex((r) => r.id === groupIdOf(row)));
-        break;
-      case 'Enter':
-      case ' ':
-        activate(row);
-        break;
-      default:
-        return;
-    }
-    event.preventDefault();
-  }
-
-  const headers = table.getHeaderGroups()[0]?.headers ?? [];
+  // The rows' handlers read the latest lines and props through this ref, so one events object serves every render.
+  const latest = useRef({ lines, allOpen, onSelect, onSetOpen, virtualizer });
+  useLayoutEffect(() => {
+    latest.current = { lines, allOpen, onSelect, onSetOpen, virtualizer };
+  });
+  const events = useMemo<RowEvents>(() => {
+    const moveFocus = (index: number) => {
+      const { lines, virtualizer } = latest.current;
+      const next = Math.max(0, Math.min(lines.length - 1, index));
+      setFocusIndex(next);
+      focusAfterRender.current = true;
+      virtualizer.scrollToIndex(next, { align: 'auto' });
+    };
+    const activate = (line: TableLine) => {
+      if (line.kind === 'group') latest.current.onSelect(line.id, null);
+      else latest.current.onSelect(line.groupRowId, line.id);
+    };
+    return {
+      click(index) {
+        const line = latest.current.lines[index];
+        if (!line) return;
+        setFocusIndex(index);
+        activate(line);
+      },
+      focus: setFocusIndex,
+      toggle(index) {
+        const { lines, allOpen, onSetOpen } = latest.current;
+        const line = lines[index];
+        if (line?.kind === 'group' && !allOpen) onSetOpen(line.id, !line.open);
+      },
+      keyDown(event, index) {
+        const { lines, allOpen, onSetOpen } = latest.current;
+        const line = lines[index];
+        if (!line) return;
+        const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 400) / FUNCTION_ROW_HEIGHT) - 1);
+        switch (event.key) {
+          case 'ArrowDown':
+            moveFocus(index + 1);
+            break;
+          case 'ArrowUp':
+            moveFocus(index - 1);
+            break;
+          case 'PageDown':
+            moveFocus(index + page);
+            break;
+          case 'PageUp':
+            moveFocus(index - page);
+            break;
+          case 'Home':
+            moveFocus(0);
+            break;
+          case 'End':
+            moveFocus(lines.length - 1);
+            break;
+          case 'ArrowRight':
+            if (line.kind === 'group' && !line.open && !allOpen) onSetOpen(line.id, true);
+            else if (line.kind === 'group') moveFocus(index + 1);
+            break;
+          case 'ArrowLeft':
+            if (line.kind === 'group' && line.open && !allOpen) onSetOpen(line.id, false);
+            else if (line.kind === 'function') moveFocus(line.groupIndex);
+            break;
+          case 'Enter':
+          case ' ':
+            activate(line);
+            break;
+          default:
+            return;
+        }
+        event.preventDefault();
+      },
+    };
+  }, []);
 
   return (
     <div
       className="devices-table"
       role="treegrid"
       aria-label="IOMMU groups and their PCI functions"
-      aria-rowcount={rows.length + 1}
+      aria-rowcount={lines.length + 1}
       aria-colcount={deviceColumns.length}
     >
       <div className="table-head" role="rowgroup">
         <div className="row head-row" role="row" aria-rowindex={1}>
-          {headers.map((h) => (
-            <div key={h.id} className={`cell col-${h.column.id}`} role="columnheader">
-              {flexRender(h.column.columnDef.header, h.getContext())}
+          {deviceColumns.map((column) => (
+            <div key={column.id} className={`cell col-${column.id}`} role="columnheader">
+              {column.header}
             </div>
           ))}
         </div>
@@ -214,60 +287,24 @@ export function DevicesTable(props: DevicesTableProps) {
       <div className="table-body" ref={scrollRef} role="rowgroup">
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {virtualizer.getVirtualItems().map((item) => {
-            const row = rows[item.index]!;
-            const isGroup = row.original.kind === 'group';
-            const groupId = groupIdOf(row);
-            const classes = [
-              'row',
-              isGroup ? 'group-row' : 'function-row',
-              groupId === selectedGroup ? 'selected' : '',
-              row.id === highlighted ? 'highlighted' : '',
-              !isGroup && row.getParentRow()?.subRows.at(-1)?.id === row.id ? 'last-in-group' : '',
-            ].join(' ');
+            const line = lines[item.index]!;
+            const groupRowId = line.kind === 'group' ? line.id : line.groupRowId;
             return (
-              <div
+              <TableRow
                 key={item.key}
-                data-index={item.index}
-                className={classes}
-                role="row"
-                aria-rowindex={item.index + 2}
-                aria-level={isGroup ? 1 : 2}
-                aria-expanded={isGroup ? row.getIsExpanded() : undefined}
-                aria-selected={isGroup ? groupId === selectedGroup : row.id === highlighted}
-                aria-label={row.original.kind === 'group' ? groupLabel(row.original) : undefined}
-                tabIndex={item.index === boundedFocus ? 0 : -1}
-                style={{ transform: `translateY(${item.start}px)`, height: item.size }}
-                onClick={() => {
-                  setFocusIndex(item.index);
-                  activate(row);
-                }}
-                onFocus={() => setFocusIndex(item.index)}
-                onKeyDown={(e) => onKeyDown(e, item.index, row)}
-              >
-                {row.original.kind === 'group' ? (
-                  <>
-                    <span
-                      className="toggle-hit"
-                      aria-hidden="true"
-                      onClick={(e) => {
-                        e.stopPropagation();
-                        if (!allOpen) onSetOpen(row.id, !row.getIsExpanded());
-                      }}
-                    />
-                    <GroupCell group={row.original} open={row.getIsExpanded()} />
-                  </>
-                ) : (
-                  row.getVisibleCells().map((cell) => (
-                    <div key={cell.id} className={`cell col-${cell.column.id}`} role="gridcell">
-                      {flexRender(cell.column.columnDef.cell, cell.getContext())}
-                    </div>
-                  ))
-                )}
-              </div>
+                line={line}
+                index={item.index}
+                start={item.start}
+                size={item.size}
+                selected={groupRowId === selectedGroup}
+                highlighted={line.id === highlighted}
+                focusable={item.index === boundedFocus}
+                events={events}
+              />
             );
           })}
         </div>
       </div>
     </div>
   );
-}
+});

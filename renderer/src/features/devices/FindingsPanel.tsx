@@ -1,8 +1,15 @@
-/** Every finding of the scan, worst first; clicking one selects its group and function in the table. */
+/**
+ * Every finding of the scan, worst first; clicking one selects its group and function in the table.
+ * The list is virtualised: a big host has thousands of findings, and only a few lines show at once.
+ */
+import { memo, useMemo, useRef } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
 import type { Finding, Severity } from '../../../../shared/model';
 import { Icon, SeverityLabel } from '../../components/Icon';
 
 const ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+/** One line per finding (styles.css gives `.findings-list li` this height). */
+const FINDING_ROW_HEIGHT = 32;
 
 /** `0000:01:00.0` → itself; `group:14` → `IOMMU group 14`; null → `Host`. */
 export function subjectLabel(subject: string | null): string {
@@ -11,7 +18,48 @@ export function subjectLabel(subject: string | null): string {
   return subject;
 }
 
-export function FindingsPanel({
+function FindingsList({ findings, onPick }: { findings: Finding[]; onPick(finding: Finding): void }) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  // eslint-disable-next-line react-hooks/incompatible-library -- tanstack virtual returns unstable functions by design
+  const virtualizer = useVirtualizer({
+    count: findings.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => FINDING_ROW_HEIGHT,
+    overscan: 8,
+  });
+  return (
+    <div className="findings-scroll" ref={scrollRef}>
+      <ul className="findings-list" style={{ height: virtualizer.getTotalSize() }}>
+        {virtualizer.getVirtualItems().map((item) => {
+          const f = findings[item.index]!;
+          return (
+            <li
+              key={item.index}
+              aria-setsize={findings.length}
+              aria-posinset={item.index + 1}
+              style={{ transform: `translateY(${item.start}px)` }}
+            >
+              <button
+                type="button"
+                className="finding"
+                disabled={f.subject === null}
+                onClick={() => onPick(f)}
+                title={f.evidence ? `${f.message}\n\nEvidence: ${f.evidence}` : f.message}
+              >
+                <SeverityLabel severity={f.severity} />
+                <span className="mono finding-code">{f.code}</span>
+                <span className="finding-subject mono">{subjectLabel(f.subject)}</span>
+                <span className="finding-message">{f.message}</span>
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}
+
+export const FindingsPanel = memo(function FindingsPanel({
   findings,
   open,
   onOpenChange,
@@ -22,8 +70,12 @@ export function FindingsPanel({
   onOpenChange(open: boolean): void;
   onPick(finding: Finding): void;
 }) {
-  const sorted = [...findings].sort((a, b) => ORDER[a.severity] - ORDER[b.severity]);
-  const counts = (['error', 'warning', 'info'] as const).map((s) => [s, findings.filter((f) => f.severity === s).length] as const);
+  const sorted = useMemo(() => [...findings].sort((a, b) => ORDER[a.severity] - ORDER[b.severity]), [findings]);
+  const counts = useMemo(() => {
+    const n: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+    for (const f of findings) n[f.severity]++;
+    return (['error', 'warning', 'info'] as const).map((s) => [s, n[s]] as const);
+  }, [findings]);
   return (
     <section className={`findings-panel${open ? ' open' : ''}`} aria-label="Findings">
       <h2 className="findings-head">
@@ -48,26 +100,9 @@ export function FindingsPanel({
             <Icon name="ok" /> No findings: nothing on this host needs attention.
           </p>
         ) : (
-          <ul className="findings-list">
-            {sorted.map((f, i) => (
-              <li key={`${f.code}-${f.subject}-${i}`}>
-                <button
-                  type="button"
-                  className="finding"
-                  disabled={f.subject === null}
-                  onClick={() => onPick(f)}
-                  title={f.evidence ? `${f.message}\n\nEvidence: ${f.evidence}` : f.message}
-                >
-                  <SeverityLabel severity={f.severity} />
-                  <span className="mono finding-code">{f.code}</span>
-                  <span className="finding-subject mono">{subjectLabel(f.subject)}</span>
-                  <span className="finding-message">{f.message}</span>
-                </button>
-              </li>
-            ))}
-          </ul>
+          <FindingsList findings={sorted} onPick={onPick} />
         )
       ) : null}
     </section>
   );
-}
+});

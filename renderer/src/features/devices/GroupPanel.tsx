@@ -1,4 +1,5 @@
 /** The side panel for the selected group: its actions, why it is (not) isolated, its functions, its findings. */
+import { memo } from 'react';
 import type { Finding, Inventory } from '../../../../shared/model';
 import { groupSubject } from '../../../../shared/model';
 import { explainGroup } from './groupExplanation';
@@ -12,7 +13,8 @@ function nameOf(inventory: Inventory, address: string): string {
   return d ? (d.deviceName ?? d.className ?? `[${d.vendorId}:${d.deviceId}]`) : 'not listed';
 }
 
-export function GroupPanel({ inventory, group, onClose }: { inventory: Inventory; group: GroupRow; onClose(): void }) {
+// Memoised: a filter keystroke re-renders the screen, and the panel's group lookups scan the whole inventory.
+export const GroupPanel = memo(function GroupPanel({ inventory, group, onClose }: { inventory: Inventory; group: GroupRow; onClose(): void }) {
   const title = group.groupId === null ? 'Functions without an IOMMU group' : `IOMMU group ${group.groupId}`;
   const explanation = group.groupId === null ? null : explainGroup(inventory, group.groupId);
   const bySubject = findingsBySubject(inventory.findings);
@@ -113,4 +115,4 @@ export function GroupPanel({ inventory, group, onClose }: { inventory: Inventory
       </section>
     </aside>
   );
-}
+});

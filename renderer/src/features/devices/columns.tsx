@@ -1,14 +1,8 @@
 /** The Devices table's columns, for function rows (group rows draw one spanning cell of their own). */
-import { createColumnHelper } from '@tanstack/react-table';
-import type { DeviceRow, FunctionRow } from './deviceTree';
+import type { ReactNode } from 'react';
+import type { FunctionRow } from './deviceTree';
 import { DriverPill, FindingBadge, Flag } from '../../components/Pills';
 import { displayName } from '../../lib/names';
-
-const column = createColumnHelper<DeviceRow>();
-
-function fn(row: DeviceRow): FunctionRow | null {
-  return row.kind === 'function' ? row : null;
-}
 
 /** `VGA compatible controller [0300]`. */
 export function classLabel(d: FunctionRow['device']): string {
@@ -47,71 +41,48 @@ function Flags({ row }: { row: FunctionRow }) {
   );
 }
 
-export const deviceColumns = [
-  column.display({
-    id: 'address',
-    header: 'Address',
-    cell: ({ row }) => <span className="mono">{fn(row.original)?.device.address}</span>,
-  }),
-  column.display({
+/** A function-row column: its header text and how one function fills its cell. */
+export interface DeviceColumn {
+  id: string;
+  header: string;
+  cell(row: FunctionRow): ReactNode;
+}
+
+function DeviceName({ device: d }: { device: FunctionRow['device'] }) {
+  const name = displayName(d.vendorName, d.deviceName) ?? 'Unknown device';
+  const fullName = [d.vendorName, d.deviceName].filter(Boolean).join(' ') || 'Unknown device';
+  return (
+    <span className="device-name" title={`${fullName} [${d.vendorId}:${d.deviceId}]${d.subsystemName ? `\nSubsystem: ${d.subsystemVendorName ?? ''} ${d.subsystemName}` : ''}`}>
+      <span className="ellipsis">{name}</span>
+      <span className="mono ids">[{d.vendorId}:{d.deviceId}]</span>
+    </span>
+  );
+}
+
+function ResetMethods({ methods }: { methods: string[] | null }) {
+  if (methods === null) return <span className="muted" title="reset_method not exposed by this kernel">unknown</span>;
+  if (methods.length === 0) return <span className="muted">none</span>;
+  return <span className="ellipsis" title={methods.join(', ')}>{methods.join(', ')}</span>;
+}
+
+export const deviceColumns: readonly DeviceColumn[] = [
+  { id: 'address', header: 'Address', cell: (r) => <span className="mono">{r.device.address}</span> },
+  {
     id: 'class',
     header: 'Class',
-    cell: ({ row }) => {
-      const r = fn(row.original);
-      return r ? <span className="ellipsis" title={classLabel(r.device)}>{classLabel(r.device)}</span> : null;
-    },
-  }),
-  column.display({
-    id: 'device',
-    header: 'Vendor and device',
-    cell: ({ row }) => {
-      const r = fn(row.original);
-      if (!r) return null;
-      const d = r.device;
-      const name = displayName(d.vendorName, d.deviceName) ?? 'Unknown device';
-      const fullName = [d.vendorName, d.deviceName].filter(Boolean).join(' ') || 'Unknown device';
-      return (
-        <span className="device-name" title={`${fullName} [${d.vendorId}:${d.deviceId}]${d.subsystemName ? `\nSubsystem: ${d.subsystemVendorName ?? ''} ${d.subsystemName}` : ''}`}>
-          <span className="ellipsis">{name}</span>
-          <span className="mono ids">[{d.vendorId}:{d.deviceId}]</span>
-        </span>
-      );
-    },
-  }),
-  column.display({
-    id: 'driver',
-    header: 'Driver',
-    cell: ({ row }) => {
-      const r = fn(row.original);
-      return r ? <DriverPill device={r.device} /> : null;
-    },
-  }),
-  column.display({
+    cell: (r) => (
+      <span className="ellipsis" title={classLabel(r.device)}>
+        {classLabel(r.device)}
+      </span>
+    ),
+  },
+  { id: 'device', header: 'Vendor and device', cell: (r) => <DeviceName device={r.device} /> },
+  { id: 'driver', header: 'Driver', cell: (r) => <DriverPill device={r.device} /> },
+  {
     id: 'numa',
     header: 'NUMA',
-    cell: ({ row }) => {
-      const r = fn(row.original);
-      return r ? <span className={r.device.numaNode === null ? 'muted' : undefined}>{r.device.numaNode ?? '—'}</span> : null;
-    },
-  }),
-  column.display({
-    id: 'reset',
-    header: 'Reset',
-    cell: ({ row }) => {
-      const r = fn(row.original);
-      if (!r) return null;
-      const methods = r.device.resetMethods;
-      if (methods === null) return <span className="muted" title="reset_method not exposed by this kernel">unknown</span>;
-      if (methods.length === 0) return <span className="muted">none</span>;
-      return <span className="ellipsis" title={methods.join(', ')}>{methods.join(', ')}</span>;
-    },
-  }),
-  column.display({
-    id: 'flags',
-    header: 'Flags and findings',
-    cell: ({ row }) => {
-      const r = fn(row.original);
-      return r ? <Flags row={r} /> : null;
-    },
-  }),
+    cell: (r) => <span className={r.device.numaNode === null ? 'muted' : undefined}>{r.device.numaNode ?? '—'}</span>,
+  },
+  { id: 'reset', header: 'Reset', cell: (r) => <ResetMethods methods={r.device.resetMethods} /> },
+  { id: 'flags', header: 'Flags and findings', cell: (r) => <Flags row={r} /> },
 ];

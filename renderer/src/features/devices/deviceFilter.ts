@@ -46,6 +46,19 @@ export function searchableText(device: PciDevice, findings: readonly Finding[]):
   return fields.filter((f): f is string => f !== null && f !== '').map((f) => f.toLowerCase());
 }
 
+/**
+ * One function's searchable text as one string, built once per scan: a term matches a field when the key
+ * includes it, and no term spans two fields because terms hold no newline.
+ */
+export function searchKey(fields: readonly string[]): string {
+  return fields.join('\n');
+}
+
+/** Whether a prepared search key matches every term (an empty query matches everything). */
+export function keyMatches(terms: readonly string[], key: string): boolean {
+  return terms.every((term) => key.includes(term));
+}
+
 /** Whether one function matches every term of the query (group queries are decided by the caller). */
 export function deviceMatches(query: DeviceQuery, device: PciDevice, findings: readonly Finding[]): boolean {
   if (query.terms.length === 0) return true;

@@ -4,7 +4,7 @@
  */
 import type { Finding, GroupIsolation, Inventory, PciDevice, Severity } from '../../../../shared/model';
 import { groupSubject, pciClass } from '../../../../shared/model';
-import { deviceMatches, parseDeviceQuery, type DeviceQuery } from './deviceFilter';
+import { isEmptyQuery, keyMatches, parseDeviceQuery, searchableText, searchKey, type DeviceQuery } from './deviceFilter';
 
 export interface FunctionRow {
   kind: 'function';
@@ -44,6 +44,8 @@ export interface DeviceTree {
   totalGroups: number;
   totalFunctions: number;
   shownFunctions: number;
+  /** The shown groups by row id. */
+  byId: ReadonlyMap<string, GroupRow>;
 }
 
 export const UNGROUPED_ID = 'ungrouped';
@@ -81,69 +83,129 @@ function groupText(isolation: GroupIsolation | null, findings: readonly Finding[
   return [isolation ?? 'no iommu group', ...findings.map((f) => f.code.toLowerCase())];
 }
 
-/** Builds the group rows for the Devices table; `filter` is the filter box text (empty: everything). */
-export function buildDeviceTree(inventory: Inventory, filter: string | DeviceQuery = ''): DeviceTree {
-  const query = typeof filter === 'string' ? parseDeviceQuery(filter) : filter;
-  const byAddress = new Map(inventory.devices.map((d) => [d.address, d]));
+/** What the tree needs of one scan, worked out once: the unfiltered rows, and search keys once a filter asks. */
+interface TreeIndex {
+  /** Every group with every function: the tree while nothing is filtered. */
+  full: DeviceTree;
+  /** Per function row: its text and its group's words, lower-cased (see searchKey); filled by addSearchKeys. */
+  keys: Map<FunctionRow, string>;
+  /** How many of full.groups have their keys in `keys`. */
+  keyedGroups: number;
+  byAddress: Map<string, PciDevice>;
+}
+
+// Keyed by the Inventory object: a new scan is a new object, so nothing stale is ever reused.
+const indexes = new WeakMap<Inventory, TreeIndex>();
+
+const byAddressOrder = (a: PciDevice, b: PciDevice) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0);
+
+function indexOf(inventory: Inventory): TreeIndex {
+  const cached = indexes.get(inventory);
+  if (cached) return cached;
+  const byAddress = new Map<string, PciDevice>();
+  const ungrouped: PciDevice[] = [];
+  for (const d of inventory.devices) {
+    byAddress.set(d.address, d);
+    if (d.iommuGroup === null) ungrouped.push(d);
+  }
   const bySubject = findingsBySubject(inventory.findings);
 
-  const buckets: { id: string; groupId: number | null; isolation: GroupIsolation | null; devices: PciDevice[] }[] = [
-    ...[...inventory.groups]
-      .sort((a, b) => a.id - b.id)
-      .map((g) => ({
-        id: groupSubject(g.id),
-        groupId: g.id,
-        isolation: g.isolation,
-        devices: g.devices
-          .map((a) => byAddress.get(a))
-          .filter((d): d is PciDevice => d !== undefined)
-          .sort((a, b) => a.address.localeCompare(b.address)),
-      })),
-  ];
-  const ungrouped = inventory.devices.filter((d) => d.iommuGroup === null);
-  if (ungrouped.length > 0) {
-    buckets.push({ id: UNGROUPED_ID, groupId: null, isolation: null, devices: [...ungrouped].sort((a, b) => a.address.localeCompare(b.address)) });
+  const buckets: { id: string; groupId: number | null; isolation: GroupIsolation | null; devices: PciDevice[] }[] = [];
+  for (const g of [...inventory.groups].sort((a, b) => a.id - b.id)) {
+    const devices: PciDevice[] = [];
+    for (const a of g.devices) {
+      const d = byAddress.get(a);
+      if (d !== undefined) devices.push(d);
+    }
+    buckets.push({ id: groupSubject(g.id), groupId: g.id, isolation: g.isolation, devices: devices.sort(byAddressOrder) });
   }
+  if (ungrouped.length > 0) buckets.push({ id: UNGROUPED_ID, groupId: null, isolation: null, devices: ungrouped.sort(byAddressOrder) });
 
   const groups: GroupRow[] = [];
-  let shownFunctions = 0;
+  const byId = new Map<string, GroupRow>();
   for (const bucket of buckets) {
-    if (query.groupId !== null && bucket.groupId !== query.groupId) continue;
-    const groupFindings = bucket.groupId === null ? [] : (bySubject.get(bucket.id) ?? []);
-    const groupWords = groupText(bucket.isolation, groupFindings);
-    const rows: FunctionRow[] = [];
+    if (bucket.devices.length === 0) continue;
+    const groupFindings = bucket.groupId === null ? NO_FINDINGS : (bySubject.get(bucket.id) ?? NO_FINDINGS);
     let worst: Severity | null = null;
     for (const f of groupFindings) worst = worseSeverity(worst, f.severity);
+    const numa = new Set<number>();
+    let bridgesOnly = true;
+    const rows: FunctionRow[] = [];
     for (const device of bucket.devices) {
-      const findings = bySubject.get(device.address) ?? [];
+      const findings = bySubject.get(device.address) ?? NO_FINDINGS;
       for (const f of findings) worst = worseSeverity(worst, f.severity);
-      const visible =
-        query.groupId !== null ||
-        query.terms.every((term) => groupWords.some((w) => w.includes(term)) || deviceMatches({ terms: [term], groupId: null }, device, findings));
-      if (visible) rows.push({ kind: 'function', id: device.address, device, findings, groupId: bucket.groupId });
+      if (device.numaNode !== null) numa.add(device.numaNode);
+      if (!device.isBridge) bridgesOnly = false;
+      rows.push({ kind: 'function', id: device.address, device, findings, groupId: bucket.groupId });
     }
-    if (rows.length === 0) continue;
-    shownFunctions += rows.length;
-    groups.push({
+    const group: GroupRow = {
       kind: 'group',
       id: bucket.id,
       groupId: bucket.groupId,
       isolation: bucket.isolation,
       functionCount: bucket.devices.length,
-      bridgesOnly: bucket.devices.every((d) => d.isBridge),
+      bridgesOnly,
       title: bucket.groupId === null ? 'none of these can be passed to a VM' : titleOf(bucket.devices),
-      numaNodes: [...new Set(bucket.devices.map((d) => d.numaNode).filter((n): n is number => n !== null))].sort((a, b) => a - b),
+      numaNodes: [...numa].sort((a, b) => a - b),
       findings: groupFindings,
       worstSeverity: worst,
       subRows: rows,
-    });
+    };
+    groups.push(group);
+    byId.set(group.id, group);
   }
-  return {
-    groups,
-    totalGroups: buckets.length,
-    totalFunctions: inventory.devices.length,
-    shownFunctions,
-  };
+  const full: DeviceTree = { groups, totalGroups: buckets.length, totalFunctions: inventory.devices.length, shownFunctions: inventory.devices.length, byId };
+  const index: TreeIndex = { full, keys: new Map(), keyedGroups: 0, byAddress };
+  indexes.set(inventory, index);
+  return index;
+}
+
+// Shared empty list: most functions have no finding, and one array each would be garbage the first paint waits on.
+const NO_FINDINGS: Finding[] = [];
+
+/** Adds search keys group by group until `more()` says stop; all of them when it never does. */
+function addSearchKeys(index: TreeIndex, more: () => boolean = () => true): void {
+  const groups = index.full.groups;
+  while (index.keyedGroups < groups.length && more()) {
+    const group = groups[index.keyedGroups++]!;
+    const groupWords = groupText(group.isolation, group.findings);
+    for (const row of group.subRows) index.keys.set(row, searchKey([...groupWords, ...searchableText(row.device, row.findings)]));
+  }
+}
+
+/**
+ * Builds the filter's search keys ahead of the first keystroke, in idle time: it stops when `more()` turns false
+ * and returns whether every key is built (call again in the next idle period if not). A filter finishes the rest.
+ */
+export function prepareDeviceSearch(inventory: Inventory, more?: () => boolean): boolean {
+  const index = indexOf(inventory);
+  addSearchKeys(index, more);
+  return index.keyedGroups === index.full.groups.length;
+}
+
+/**
+ * Builds the group rows for the Devices table; `filter` is the filter box text (empty: everything).
+ * Rows are shared between calls on the same inventory, so memoised table rows skip what did not change.
+ */
+export function buildDeviceTree(inventory: Inventory, filter: string | DeviceQuery = ''): DeviceTree {
+  const query = typeof filter === 'string' ? parseDeviceQuery(filter) : filter;
+  const index = indexOf(inventory);
+  const { full } = index;
+  if (isEmptyQuery(query)) return full;
+  addSearchKeys(index);
+  const { keys } = index;
+
+  const groups: GroupRow[] = [];
+  let shownFunctions = 0;
+  for (const group of full.groups) {
+    if (query.groupId !== null && group.groupId !== query.groupId) continue;
+    // A group query shows the whole group; terms must each match the function's text or its group's words.
+    const rows = query.groupId !== null ? group.subRows : group.subRows.filter((r) => keyMatches(query.terms, keys.get(r)!));
+    if (rows.length === 0) continue;
+    shownFunctions += rows.length;
+    groups.push(rows.length === group.subRows.length ? group : { ...group, subRows: rows });
+  }
+  return { groups, totalGroups: full.totalGroups, totalFunctions: full.totalFunctions, shownFunctions, byId: new Map(groups.map((g) => [g.id, g])) };
 }
 
 /**
@@ -159,7 +221,7 @@ export function isGroupOpen(group: GroupRow, userOpen: Readonly<Record<string, b
 export function rowIdForFinding(inventory: Inventory, finding: Finding): { groupRowId: string; functionRowId: string | null } | null {
   if (finding.subject === null) return null;
   if (finding.subject.startsWith('group:')) return { groupRowId: finding.subject, functionRowId: null };
-  const device = inventory.devices.find((d) => d.address === finding.subject);
+  const device = indexOf(inventory).byAddress.get(finding.subject);
   if (!device) return null;
   return {
     groupRowId: device.iommuGroup === null ? UNGROUPED_ID : groupSubject(device.iommuGroup),
