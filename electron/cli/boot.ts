@@ -49,22 +49,23 @@ export async function runApply(argv: string[], io: CommandIo): Promise<number> {
     io.stdout(args.booleans.json === true ? JSON.stringify({ ok: true, change: null }) + '\n' : 'nothing to change: this root already isolates the selection at boot\n');
     return 0;
   }
-  if (!args.booleans.json === true) io.stdout(formatPlan(plan));
+  if (args.booleans.json !== true) io.stdout(formatPlan(plan));
   const r = await runBootVerb(['boot-apply'], JSON.stringify(requestOf(plan)), { root, chroot: args.booleans.chroot === true, onProgress: progressTo(io, args.booleans.json === true) });
   return report(io, r, args.booleans.json === true, 'applied');
+}
+
+/** The applied change sets on ROOT, newest first (as the helper lists them). */
+async function appliedChangeSets(root: string): Promise<ChangeSet[]> {
+  const list = await runBootVerb(['boot-changes'], '', { root });
+  return 'changes' in list ? list.changes.filter((c) => c.status === 'applied') : [];
 }
 
 export async function runRollback(argv: string[], io: CommandIo): Promise<number> {
   const args = parseArgs(argv, { values: ['root'], booleans: ['json', 'chroot'] });
   if (args.positionals.length > 1) return io.stderr('vfio-pilot rollback: at most one change set id\n'), 2;
   const root = args.values.root ?? '/';
-  let id = args.positionals[0];
-  if (id === undefined) {
-    const list = await runBootVerb(['boot-changes'], '', { root });
-    const latest = 'changes' in list ? list.changes.find((c: ChangeSet) => c.status === 'applied') : undefined;
-    if (!latest) return io.stderr('vfio-pilot rollback: no applied change set to roll back\n'), 1;
-    id = latest.id;
-  }
+  const id = args.positionals[0] ?? (await appliedChangeSets(root))[0]?.id;
+  if (id === undefined) return io.stderr('vfio-pilot rollback: no applied change set to roll back\n'), 1;
   const r = await runBootVerb(['boot-rollback', id], '', { root, chroot: args.booleans.chroot === true, onProgress: progressTo(io, args.booleans.json === true) });
   return report(io, r, args.booleans.json === true, 'rolled back');
 }
@@ -84,14 +85,10 @@ export async function runOneshot(argv: string[], io: CommandIo): Promise<number>
   const args = parseArgs(argv, { values: ['root'], booleans: ['json', 'chroot'] });
   if (args.positionals.length > 1) return io.stderr('vfio-pilot oneshot: at most one change set id\n'), 2;
   const root = args.values.root ?? '/';
-  let id = args.positionals[0];
-  if (id === undefined) {
-    const list = await runBootVerb(['boot-changes'], '', { root });
-    const applied = 'changes' in list ? list.changes.filter((c: ChangeSet) => c.status === 'applied') : [];
-    const latest = applied.find((c) => c.oneshot) ?? applied[0];
-    if (!latest) return io.stderr('vfio-pilot oneshot: no applied change set: nothing to escape from\n'), 1;
-    id = latest.id;
-  }
+  // The newest applied change set that kept an entry (a later change on top of it keeps none of its own).
+  const applied = args.positionals[0] === undefined ? await appliedChangeSets(root) : [];
+  const id = args.positionals[0] ?? (applied.find((c) => c.oneshot) ?? applied[0])?.id;
+  if (id === undefined) return io.stderr('vfio-pilot oneshot: no applied change set: nothing to escape from\n'), 1;
   const json = args.booleans.json === true;
   const r = await runBootVerb(['boot-oneshot', id], '', { root, chroot: args.booleans.chroot === true, onProgress: progressTo(io, json) });
   if (json) io.stdout(JSON.stringify(r) + '\n');
