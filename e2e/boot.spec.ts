@@ -6,7 +6,7 @@
  * its grubenv); Roll back restores every byte. The screen is checked against `vfio-pilot plan --json` and the tree.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from './fixtures';
 import { BootPage } from './pages/BootPage';
@@ -86,11 +86,15 @@ test('Boot: diff preview on twin identical cards, apply, then roll back', async 
   await panel.getByRole('button', { name: 'Boot the previous configuration once' }).click();
   await expect(panel.getByRole('list', { name: 'One-shot runs' })).toContainText('grub-reboot vfio-pilot-previous');
   // grub-reboot comes with apt's grub2-common (.ci/run installs it); without it the run is recorded as not run.
-  const haveGrub = spawnSync('sh', ['-c', 'command -v grub-reboot && command -v grub-editenv'], { encoding: 'utf8' }).status === 0;
+  // Looked up where the backend's fixture runner looks (the system directories, sbin included), not on PATH:
+  // a user's PATH often lacks /usr/sbin, where grub-reboot lives.
+  const systemTool = (name: string) => ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].map((d) => `${d}/${name}`).find((f) => existsSync(f));
+  const grubEditenv = systemTool('grub-editenv');
+  const haveGrub = systemTool('grub-reboot') !== undefined && grubEditenv !== undefined;
   if (!haveGrub && process.env.CI) throw new Error('CI requirement missing: grub-reboot and grub-editenv (apt-get install grub2-common)');
   if (haveGrub) {
     await expect(page.getByRole('status')).toContainText(`One-shot set: the next boot only is the configuration from before ${id}.`);
-    const env = spawnSync('grub-editenv', [path.join(pilot.root, 'boot/grub/grubenv'), 'list'], { encoding: 'utf8' });
+    const env = spawnSync(grubEditenv!, [path.join(pilot.root, 'boot/grub/grubenv'), 'list'], { encoding: 'utf8' });
     expect(env.stdout).toMatch(/^next_entry=vfio-pilot-previous$/m);
   } else await expect(page.getByRole('status')).toContainText(`One-shot recorded for ${id}, not run on this root.`);
   await panel.scrollIntoViewIfNeeded();
