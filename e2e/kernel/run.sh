@@ -20,6 +20,8 @@
 #                           for pkexec; the serve-root-refused step checks that refusal on the real kernel instead.
 # Everything the guest printed, its dmesg and the steps' files end up in e2e/artifacts/kernel/.
 set -euo pipefail
+# depmod, mkfs and friends live in the sbin directories, which a user's PATH (or `env -i PATH=/usr/bin:/bin`) often lacks.
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH=$PATH:/usr/sbin:/sbin ;; esac
 
 T_START=$EPOCHREALTIME
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
