@@ -3,8 +3,7 @@
  * reaches the screen through the backend's device watch and the `host-changed` event stream, without Refresh.
  * And without the token the app shows the designed error state, not an empty table.
  */
-import { readlinkSync, symlinkSync, unlinkSync } from 'node:fs';
-import path from 'node:path';
+import { moveDriver } from '../test/support/move-driver';
 import { expect, test } from './fixtures';
 import { DevicesPage } from './pages/DevicesPage';
 
@@ -21,11 +20,8 @@ test.describe('Devices following the host', () => {
     const row = devices.functionRow(audio.address);
     await expect(row).toContainText(audio.driver!);
 
-    // What `echo ADDRESS > .../vfio-pci/bind` leaves behind: the driver link now points at vfio-pci.
-    const link = path.join(pilot.root, audio.sysfsPath, 'driver');
-    const target = readlinkSync(link);
-    unlinkSync(link);
-    symlinkSync(path.join(path.dirname(target), 'vfio-pci'), link);
+    // What `echo ADDRESS > .../vfio-pci/bind` leaves behind: the driver link (and the driver's back-link) at vfio-pci.
+    moveDriver(pilot.root, audio.address, 'vfio-pci');
 
     await expect(row).toContainText('vfio-pci', { timeout: 20_000 });
     await expect(row).not.toContainText(audio.driver!);

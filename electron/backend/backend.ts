@@ -122,8 +122,8 @@ export function createBackend(options: BackendOptions): Backend {
    * Reads the host; the reader's own failures (root unreadable, a file error it did not expect, a read past its
    * deadline) become HOST_READ_FAILED. Per-file problems are inside the inventory. Anything else is a bug.
    */
-  const readHost = async <T>(kind: HostReadKind): Promise<Result<T>> => {
-    const outcome = await reader.read(kind);
+  const readHost = async <T>(kind: HostReadKind, reread = false): Promise<Result<T>> => {
+    const outcome = await reader.read(kind, reread);
     if (outcome.ok) return ok(outcome.value as T);
     if (outcome.hostRead) return fail('HOST_READ_FAILED', `could not read the host at ${root}: ${outcome.message}`);
     throw new Error(outcome.message);
@@ -135,7 +135,7 @@ export function createBackend(options: BackendOptions): Backend {
     return host.ok ? analyseDomain(xml, host.value) : [];
   });
   const handlers: HandlerTable = {
-    'host.scan': () => readHost<Inventory>('scan'),
+    'host.scan': (request) => readHost<Inventory>('scan', request.reread === true),
     'host.check': () => readHost<ReplyOf<'host.check'>>('check'),
     'helper.preview': (request) => runHelperRequest(request, helperContext, true),
     'helper.run': (request, origin) => {

@@ -11,7 +11,8 @@ export type HostReadKind = HostReadRequest['kind'];
 export type HostReadOutcome = { ok: true; value: unknown } | { ok: false; hostRead: boolean; message: string };
 
 export interface HostReader {
-  read(kind: HostReadKind): Promise<HostReadOutcome>;
+  /** `reread`: everything again, as a first read (scanHost's option), not a rescan. */
+  read(kind: HostReadKind, reread?: boolean): Promise<HostReadOutcome>;
   close(): void;
 }
 
@@ -21,9 +22,9 @@ export const HOST_READ_TIMEOUT_MS = 30_000;
 /** Reads in this thread: what Electron's main process and the in-process tests use. */
 export function inThreadReader(root: string, pciIdsPath?: string): HostReader {
   return {
-    read: async (kind) => {
+    read: async (kind, reread = false) => {
       try {
-        return { ok: true, value: readHostNow({ kind, root, ...(pciIdsPath === undefined ? {} : { pciIdsPath }) }) };
+        return { ok: true, value: readHostNow({ kind, root, reread, ...(pciIdsPath === undefined ? {} : { pciIdsPath }) }) };
       } catch (err) {
         if (!isHostReadError(err)) throw err;
         return { ok: false, hostRead: true, message: err instanceof Error ? err.message : String(err) };
@@ -76,7 +77,7 @@ export function workerReader(workerFile: string, root: string, pciIdsPath?: stri
   };
 
   return {
-    read: (kind) =>
+    read: (kind, reread = false) =>
       new Promise((resolve) => {
         worker ??= start();
         const id = nextId++;
@@ -84,7 +85,7 @@ export function workerReader(workerFile: string, root: string, pciIdsPath?: stri
           stop(`reading the host took longer than ${Math.round(timeoutMs / 1000)} s (a file under ${root} that never ends?); the read was stopped`);
         }, timeoutMs);
         waiting.set(id, { resolve, timer });
-        const req: HostReadRequest = { id, kind, root, ...(pciIdsPath === undefined ? {} : { pciIdsPath }) };
+        const req: HostReadRequest = { id, kind, root, reread, ...(pciIdsPath === undefined ? {} : { pciIdsPath }) };
         worker.postMessage(req);
       }),
     close: () => stop('the backend closed'),

@@ -14,6 +14,8 @@ export interface HostReadRequest {
   kind: 'scan' | 'check';
   root: string;
   pciIdsPath?: string;
+  /** Read everything again (scanHost's `reread`). */
+  reread?: boolean;
 }
 
 /** `hostRead`: the reader's own failure (root unreadable, a file error): HOST_READ_FAILED; otherwise a bug. */
@@ -21,7 +23,7 @@ export type HostReadReply = { id: number; ok: true; value: unknown } | { id: num
 
 /** Runs one request; shared by the worker and the in-thread fallback. */
 export function readHostNow(req: Omit<HostReadRequest, 'id'>): unknown {
-  const inventory = scanHost(req.pciIdsPath === undefined ? { root: req.root } : { root: req.root, pciIdsPath: req.pciIdsPath });
+  const inventory = scanHost({ root: req.root, reread: req.reread === true, ...(req.pciIdsPath === undefined ? {} : { pciIdsPath: req.pciIdsPath }) });
   return req.kind === 'scan' ? inventory : runChecks(inventory, readReadinessFacts(inventory.host.root, inventory.host.kernelRelease));
 }
 

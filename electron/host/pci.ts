@@ -227,37 +227,97 @@ function readDynamicAttrs(device: PciDevice, dir: string, has: DynamicAttrs, pre
     else device.resetMethods = kernelHasResetMethod && !device.errors.some((e) => e.file === 'reset_method') ? [] : null;
   }
 
+  readSriov(device, dir, has);
+}
+
+/** The SR-IOV VF counts of a physical function (sriov_numvfs changes at run time); null on other functions. */
+function readSriov(device: PciDevice, dir: string, has: DynamicAttrs): void {
   device.sriov = null;
-  if (has.hasSriov) {
-    const totalVfs = text('sriov_totalvfs');
-    const numVfs = text('sriov_numvfs');
-    const total = Number(totalVfs);
-    const num = numVfs === null ? 0 : Number(numVfs);
-    if (totalVfs !== null && Number.isInteger(total) && Number.isInteger(num)) device.sriov = { totalVfs: total, numVfs: num };
-    else if (totalVfs !== null) report('sriov_totalvfs', `malformed values '${totalVfs}'/'${numVfs}'`);
-  }
+  if (!has.hasSriov) return;
+  const read = (file: string): string | null => {
+    const r = readAttr(`${dir}/${file}`);
+    if (r.kind === 'value') return r.value.trim();
+    if (r.kind === 'error') device.errors.push({ file, message: r.message });
+    return null;
+  };
+  const totalVfs = read('sriov_totalvfs');
+  const numVfs = read('sriov_numvfs');
+  const total = Number(totalVfs);
+  const num = numVfs === null ? 0 : Number(numVfs);
+  if (totalVfs !== null && Number.isInteger(total) && Number.isInteger(num)) device.sriov = { totalVfs: total, numVfs: num };
+  else if (totalVfs !== null) device.errors.push({ file: 'sriov_totalvfs', message: `malformed values '${totalVfs}'/'${numVfs}'` });
 }
 
 export type PciListing = { kind: 'value'; devices: PciDevice[]; notices: string[] } | { kind: 'error'; message: string };
 
 /**
+ * Which driver each function is bound to, seen from the drivers' side: the ROOT/sys/bus/pci/drivers/NAME/ADDRESS
+ * links, which the kernel adds and removes together with each function's own `driver` link (driver_sysfs_add and
+ * driver_sysfs_remove, under the device lock). One listing per driver (a few dozen on a real host) instead of a
+ * readlink per function: it tells a rescan which functions changed driver. A function listed under two drivers maps
+ * to '' (no driver is called that), so it never matches and is read in full. null: the directory cannot be listed.
+ */
+export function readDriverBindings(root: string): Map<string, string> | null {
+  const driversDir = `${root}/sys/bus/pci/drivers`;
+  const drivers = listDir(driversDir);
+  if (drivers.kind !== 'value') return null;
+  const bindings = new Map<string, string>();
+  for (const driver of drivers.value) {
+    if (!DRIVER_NAME_RE.test(driver)) continue;
+    const entries = listDir(`${driversDir}/${driver}`);
+    if (entries.kind === 'error') return null;
+    if (entries.kind === 'absent') continue;
+    for (const entry of entries.value) {
+      if (PCI_ADDRESS_RE.test(entry)) bindings.set(entry, bindings.has(entry) ? '' : driver);
+    }
+  }
+  return bindings;
+}
+
+/**
  * Remembers what cannot change while a device stays on the bus (IDs, class, place in the tree, IOMMU group,
- * NUMA node, boot_vga, names), keyed by address and the device's sysfs path, so a rescan reads only the
- * run-time attributes (driver link, driver_override, SR-IOV VF count; reset_method when the driver changed).
+ * NUMA node, boot_vga, names), keyed by address and the text of its bus link, so that a rescan reads only what
+ * changes at run time:
+ * - the driver, from the drivers' listings (readDriverBindings): a function whose driver is the one it had is not
+ *   read again, but for the VF count of an SR-IOV physical function;
+ * - a function whose driver changed has its `driver` link, driver_override and reset_method read again (root
+ *   writes the latter two with a rebind, and they take effect at the next probe, which changes the driver);
+ * - without the listings (an unreadable drivers directory), every function's run-time attributes are read.
+ * So a driver_override written with no probe after it (it changes nothing until the next probe) shows at that
+ * probe, or at a full read (scanHost's `reread`, the app's Refresh button), not at the next rescan.
  * A device that had read errors is always read again in full; one that left the bus is dropped at the next scan.
- * Limit: a different card hot-plugged at the same address and the same place in the tree, with no scan between
- * the removal and the insertion to see the slot empty, keeps the old entry (its bus link reads the same; the
- * directory's inode would tell, but a stat per device costs more than the rest of a rescan).
+ * The bus links (where each function sits in the tree) are read again only when the set of addresses changed.
+ * Limit: a different card hot-plugged at an address the last scan saw, with no scan between the removal and the
+ * insertion to see the slot empty, keeps the old entry (the set of addresses reads the same; a stat or readlink
+ * per device would tell, but costs more than the rest of a rescan).
  */
 export class PciReadCache {
   private entries = new Map<string, { link: string | null; dir: string; names: PciIdsDatabase | null; device: PciDevice; dynamic: DynamicAttrs }>();
+  /** The addresses the last scan listed, in order. */
+  private lastListing: string[] = [];
 
-  /** The device at `address`; `link` is the text of its bus link (null: a plain directory), the identity to compare. */
-  read(address: string, link: string | null, busDir: string, opts: PciReadOptions): PciDevice {
+  /** True when `listing` (sorted) holds the same addresses as the last scan's: no function came or went. */
+  sameListing(listing: string[]): boolean {
+    const last = this.lastListing;
+    this.lastListing = listing;
+    return last.length === listing.length && last.every((a, i) => a === listing[i]);
+  }
+
+  /** The bus link text remembered for `address`; undefined when nothing is remembered (read it). */
+  linkOf(address: string): string | null | undefined {
+    return this.entries.get(address)?.link;
+  }
+
+  /**
+   * The device at `address`; `link` is the text of its bus link (null: a plain directory), the identity to
+   * compare; `bindings` the drivers' listings (null: not available, read each driver link).
+   */
+  read(address: string, link: string | null, busDir: string, opts: PciReadOptions, bindings: Map<string, string> | null = null): PciDevice {
     const hit = this.entries.get(address);
     if (hit && hit.link === link && hit.names === opts.names) {
       const device: PciDevice = { ...hit.device, errors: [] };
-      readDynamicAttrs(device, hit.dir, hit.dynamic, hit.device, opts.kernelHasResetMethod);
+      if (bindings !== null && (bindings.get(address) ?? null) === hit.device.driver) readSriov(device, hit.dir, hit.dynamic);
+      else readDynamicAttrs(device, hit.dir, hit.dynamic, hit.device, opts.kernelHasResetMethod);
       if (device.errors.length === 0) {
         hit.device = device;
         return device;
@@ -268,6 +328,11 @@ export class PciReadCache {
     if (fresh.device.errors.length === 0) this.entries.set(address, { link, dir, names: opts.names, ...fresh });
     else this.entries.delete(address);
     return fresh.device;
+  }
+
+  /** Whether any device is remembered: a first read has nothing to compare with the drivers' listings. */
+  get isEmpty(): boolean {
+    return this.entries.size === 0;
   }
 
   /** Drops devices that left the bus. */
@@ -285,17 +350,24 @@ export function readPciDevices(opts: PciReadOptions, cache: PciReadCache = new P
   const notices: string[] = [];
   const devices: PciDevice[] = [];
   const seen = new Set<string>();
-  for (const name of listing.value.sort()) {
+  const names = listing.value.sort();
+  const bindings = cache.isEmpty ? null : readDriverBindings(opts.root);
+  const sameListing = cache.sameListing(names);
+  for (const name of names) {
     if (!PCI_ADDRESS_RE.test(name)) {
       notices.push(`ignored ${busDir}/${name}: not a PCI address`);
       continue;
     }
-    const link = readLink(`${busDir}/${name}`);
-    if (link.kind === 'error' && !link.message.startsWith('EINVAL')) notices.push(`${busDir}/${name}: ${link.message}`);
     seen.add(name);
-    // On a real host these are links into /sys/devices; a plain directory is accepted as-is.
+    let link = sameListing ? cache.linkOf(name) : undefined;
+    if (link === undefined) {
+      // On a real host these are links into /sys/devices; a plain directory (EINVAL) is accepted as-is.
+      const read = readLink(`${busDir}/${name}`);
+      if (read.kind === 'error' && !read.message.startsWith('EINVAL')) notices.push(`${busDir}/${name}: ${read.message}`);
+      link = read.kind === 'value' ? read.value : null;
+    }
     try {
-      devices.push(cache.read(name, link.kind === 'value' ? link.value : null, busDir, opts));
+      devices.push(cache.read(name, link, busDir, opts, bindings));
     } catch (err) {
       // One bad entry (a self-looping link, a regular file, an unreadable directory) is that device's error;
       // the scan goes on (issue 12).

@@ -28,6 +28,11 @@ export interface ScanOptions {
   root?: string;
   /** pci.ids to use instead of the system copy. */
   pciIdsPath?: string;
+  /**
+   * Read everything again, as a first scan would (the app's Refresh button), instead of only what a rescan
+   * reads (see PciReadCache: e.g. a driver_override written with no probe after it shows only then).
+   */
+  reread?: boolean;
 }
 
 /** The root cannot be read as a host at all (missing, not a directory, no sys/): the CLI exits 2 on this. */
@@ -74,7 +79,8 @@ function bootKeyOf(root: string): string {
   }
 }
 
-function cachesFor(root: string) {
+function cachesFor(root: string, reread: boolean) {
+  if (reread) caches.delete(root);
   const bootKey = bootKeyOf(root);
   let entry = caches.get(root);
   if (!entry || entry.bootKey !== bootKey) caches.set(root, (entry = { bootKey, pci: new PciReadCache(), boot: null, cpus: null }));
@@ -90,7 +96,7 @@ export function scanHost(options: ScanOptions = {}): Inventory {
   checkRoot(root);
   const notices: string[] = [];
   const notice = (n: string) => notices.push(n);
-  const cache = cachesFor(root);
+  const cache = cachesFor(root, options.reread === true);
 
   const pciIds = loadPciIds(options.pciIdsPath);
   let boot = cache.boot;

@@ -135,7 +135,7 @@ function HostHeader() {
             Read at {READ_AT_TIME.format(loadedAt)}
           </span>
         ) : null}
-        <button type="button" onClick={() => void inventoryStore.getState().refresh()} disabled={loading} aria-busy={loading}>
+        <button type="button" onClick={() => void inventoryStore.getState().refresh({ reread: true })} disabled={loading} aria-busy={loading}>
           <Icon name="refresh" className={loading ? 'spin' : undefined} />
           <span>{loading ? 'Refreshing…' : 'Refresh'}</span>
         </button>

@@ -167,13 +167,30 @@ function applies(rule: QuirkRule, q: QuirkQuery): string | null {
   return caveats.join('; ');
 }
 
+let rulesByVendor: Map<string, QuirkRule[]> | null = null;
+
+/** The table's rules that name `vendorId`, in table order: findings look up every function on every rescan. */
+function rulesForVendor(vendorId: string): QuirkRule[] {
+  if (rulesByVendor === null) {
+    rulesByVendor = new Map();
+    for (const rule of QUIRK_TABLE) {
+      for (const v of rule.vendors) {
+        const list = rulesByVendor.get(v);
+        if (list) list.push(rule);
+        else rulesByVendor.set(v, [rule]);
+      }
+    }
+  }
+  return rulesByVendor.get(vendorId) ?? [];
+}
+
 /**
  * Every quirk in our table that applies to a function, in table order: exact IDs, ID ranges and
  * class-scoped wildcards (e.g. every AMD VGA function), with function-number, revision and subsystem limits.
  */
 export function lookupQuirks(d: QuirkQuery): QuirkMatch[] {
   const matches: QuirkMatch[] = [];
-  for (const rule of QUIRK_TABLE) {
+  for (const rule of rulesForVendor(d.vendorId.toLowerCase())) {
     const caveat = applies(rule, d);
     if (caveat === null) continue;
     const info = QUIRK_KIND_INFO[rule.kind];

@@ -52,7 +52,11 @@ const bootSelection = z.object({ addresses: z.array(pciAddress).min(1).max(64) }
 
 export const contract = {
   /** Read the whole host (or the configured root): devices, groups, NUMA, findings. */
-  'host.scan': { request: z.object({}).strict(), reply: null as unknown as Inventory },
+  /**
+   * `reread`: read every attribute again (the Refresh button), not only what a rescan reads (a rescan takes the
+   * drivers from their listings and leaves a driver_override with no probe after it for the next probe).
+   */
+  'host.scan': { request: z.object({ reread: z.boolean().optional() }).strict(), reply: null as unknown as Inventory },
   /** The readiness checklist (what `vfio-pilot check --json` prints): status, evidence and fix per check. */
   'host.check': { request: z.object({}).strict(), reply: null as unknown as ReadinessReport },
   /** Run every check of the helper without privilege and list the exact writes it would make. */

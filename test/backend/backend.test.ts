@@ -1,4 +1,4 @@
-import { mkdtempSync, readlinkSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, readlinkSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,7 @@ describe('dispatch: payload validation', () => {
     ['host.scan', undefined, /host\.scan/],
     ['host.scan', { extra: 1 }, /extra/],
     ['host.scan', 'scan please', /request/],
+    ['host.scan', { reread: 'yes' }, /reread/],
     ['helper.preview', {}, /verb/],
     ['helper.preview', { verb: 'bind-vfio', addresses: [] }, /addresses/],
     ['helper.preview', { verb: 'bind-vfio', addresses: ['01:00.0'] }, /addresses\.0: a PCI address like 0000:01:00\.0/],
@@ -99,6 +100,22 @@ describe('dispatch: helper channels', () => {
     await backend.dispatch('helper.run', { verb: 'restore', addresses: [TINY_GPU] });
     off();
     expect(fired).toBe(1);
+  });
+});
+
+describe('host.scan: rescan and reread', () => {
+  it('a rescan leaves a driver_override with no probe after it for later; reread: true reads it', async () => {
+    const override = path.join(realpathSync(path.join(tiny.root, 'sys/bus/pci/devices', TINY_GPU)), 'driver_override');
+    const overrideOf = (r: Awaited<ReturnType<Backend['dispatch']>>) => (r.ok ? (r.value as Inventory).devices.find((d) => d.address === TINY_GPU)?.driverOverride : 'failed');
+    expect(overrideOf(await backend.dispatch('host.scan', {}))).toBeNull();
+    writeFileSync(override, 'vfio-pci\n');
+    try {
+      expect(overrideOf(await backend.dispatch('host.scan', {}))).toBeNull();
+      expect(overrideOf(await backend.dispatch('host.scan', { reread: true }))).toBe('vfio-pci');
+    } finally {
+      writeFileSync(override, '(null)\n');
+      await backend.dispatch('host.scan', { reread: true });
+    }
   });
 });
 

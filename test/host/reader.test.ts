@@ -5,6 +5,7 @@ import path from 'node:path';
 import { HostRootError, scanHost } from '../../electron/host/scan';
 import { kernelHasResetMethod } from '../../electron/host/system';
 import { buildFixtureRoot, type FixtureHost } from '../fixtures/builder';
+import { moveDriver } from '../support/move-driver';
 
 const PCI_IDS = '/usr/share/misc/pci.ids';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'reader-'));
@@ -114,12 +115,10 @@ describe('rescans', () => {
     const gpuDir = fs.realpathSync(path.join(root, 'sys/bus/pci/devices/0000:01:00.0'));
     // What the kernel does on bind to vfio-pci: override set, driver link moved, reset method rewritten by root.
     fs.writeFileSync(path.join(gpuDir, 'driver_override'), 'vfio-pci\n');
-    fs.rmSync(path.join(gpuDir, 'driver'));
-    fs.mkdirSync(path.join(root, 'sys/bus/pci/drivers/vfio-pci'), { recursive: true });
-    fs.symlinkSync('../../../../bus/pci/drivers/vfio-pci', path.join(gpuDir, 'driver'));
+    moveDriver(root, '0000:01:00.0', 'vfio-pci');
     fs.writeFileSync(path.join(gpuDir, 'reset_method'), 'flr\n');
     // ...and an unbound NIC, then the audio function removed from the bus.
-    fs.rmSync(path.join(fs.realpathSync(path.join(root, 'sys/bus/pci/devices/0000:00:1f.6')), 'driver'));
+    moveDriver(root, '0000:00:1f.6', null);
     fs.rmSync(path.join(root, 'sys/bus/pci/devices/0000:01:00.1'));
 
     const warm = readPciDevices(opts, cache);

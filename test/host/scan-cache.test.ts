@@ -13,6 +13,7 @@ import { loadPciIds } from '../../electron/host/pciids';
 import { scanHost } from '../../electron/host/scan';
 import type { PciDevice } from '../../shared/model';
 import { buildFixtureRoot, type FixtureHost } from '../fixtures/builder';
+import { moveDriver } from '../support/move-driver';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vfio-pilot-scan-cache-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -56,14 +57,8 @@ function writeIds(file: string, vendor: string, device: string): void {
 const busLink = (root: string, address: string) => path.join(root, 'sys/bus/pci/devices', address);
 const deviceDir = (root: string, address: string) => fs.realpathSync(busLink(root, address));
 
-/** What the kernel does on a bind: the device's `driver` link into bus/pci/drivers/NAME (none: unbound). */
-function setDriver(root: string, address: string, driver: string | null): void {
-  const link = path.join(deviceDir(root, address), 'driver');
-  fs.rmSync(link, { force: true });
-  if (driver === null) return;
-  fs.mkdirSync(path.join(root, 'sys/bus/pci/drivers', driver), { recursive: true });
-  fs.symlinkSync(`../../../../bus/pci/drivers/${driver}`, link);
-}
+/** What the kernel does on a bind or unbind: the device's `driver` link and the driver's back-link move together. */
+const setDriver = moveDriver;
 
 /** A type-0 config space header: IDs, revision, class, subsystem. */
 function config(vendor: number, device: number, classCode: number, revision = 1): Buffer {
@@ -117,16 +112,40 @@ describe('rescan caches', () => {
   it('a rebind: driver_override and the reset methods root wrote with it are read again', () => {
     const { root, ids } = fresh();
     expect(byAddress(scanHost({ root, pciIdsPath: ids }).devices, GPU)).toMatchObject({ driverOverride: null, resetMethods: ['bus'] });
-    // driver_override alone (the first step of a by-hand bind) changes no link: still seen.
+    // driver_override alone (the first step of a by-hand bind) changes nothing until the next probe: a rescan
+    // does not read it (that is what keeps a rescan to two directory listings per driver)...
     const dir = deviceDir(root, GPU);
     fs.writeFileSync(path.join(dir, 'driver_override'), 'vfio-pci\n');
-    expect(byAddress(scanHost({ root, pciIdsPath: ids }).devices, GPU)?.driverOverride).toBe('vfio-pci');
-    // Then the rebind, with the reset method root set for the new driver.
+    expect(byAddress(scanHost({ root, pciIdsPath: ids }).devices, GPU)?.driverOverride).toBeNull();
+    // ...a full read (the Refresh button) does,
+    expect(byAddress(scanHost({ root, pciIdsPath: ids, reread: true }).devices, GPU)?.driverOverride).toBe('vfio-pci');
+    // and so does the rescan after the probe, with the reset method root set for the new driver.
+    fs.writeFileSync(path.join(dir, 'driver_override'), '(null)\n');
+    expect(byAddress(scanHost({ root, pciIdsPath: ids, reread: true }).devices, GPU)?.driverOverride).toBeNull();
+    fs.writeFileSync(path.join(dir, 'driver_override'), 'vfio-pci\n');
     setDriver(root, GPU, 'vfio-pci');
     fs.writeFileSync(path.join(dir, 'reset_method'), 'flr bus\n');
     const after = scanHost({ root, pciIdsPath: ids });
     expect(byAddress(after.devices, GPU)).toMatchObject({ driver: 'vfio-pci', driverOverride: 'vfio-pci', resetMethods: ['flr', 'bus'] });
     expect(after.devices).toEqual(coldDevices(root, ids));
+  });
+
+  it('without the drivers\' listings (sys/bus/pci/drivers unreadable), every driver link is read', () => {
+    const { root, ids } = fresh();
+    expect(byAddress(scanHost({ root, pciIdsPath: ids }).devices, GPU)?.driver).toBe('nouveau');
+    // A tree whose drivers/ lies (the back-link stays under nouveau): with the listing, the rescan believes it...
+    const link = path.join(deviceDir(root, GPU), 'driver');
+    fs.rmSync(link);
+    fs.symlinkSync('../../../../bus/pci/drivers/vfio-pci', link);
+    expect(byAddress(scanHost({ root, pciIdsPath: ids }).devices, GPU)?.driver).toBe('nouveau');
+    // ...without it, each function's own link is read.
+    const drivers = path.join(root, 'sys/bus/pci/drivers');
+    fs.renameSync(drivers, `${drivers}.gone`);
+    try {
+      expect(byAddress(scanHost({ root, pciIdsPath: ids }).devices, GPU)?.driver).toBe('vfio-pci');
+    } finally {
+      fs.renameSync(`${drivers}.gone`, drivers);
+    }
   });
 
   it('a removed device leaves the devices and its group; an added one is read in full, names included', () => {
@@ -155,8 +174,10 @@ describe('rescan caches', () => {
     const { root, ids } = fresh();
     expect(byAddress(scanHost({ root, pciIdsPath: ids }).devices, NIC)).toMatchObject({ vendorId: '8086', deviceId: '15b8', iommuGroup: 2 });
     // Same address, new place in the tree (a new bus link target), other IDs: nothing of the old entry may survive.
+    // The bus links are read again when the set of addresses changed: here a function was added meanwhile.
     fs.rmSync(busLink(root, NIC));
     plugDevice(root, NIC, 'pci0000:00/0000:00:01.0', 0x10de, 0x1b06, 0x030000, 9);
+    plugDevice(root, '0000:00:1c.0', 'pci0000:00', 0x8086, 0x15b8, 0x020000, 7);
     const after = scanHost({ root, pciIdsPath: ids });
     expect(byAddress(after.devices, NIC)).toMatchObject({ vendorId: '10de', deviceId: '1b06', deviceName: 'GP102 [GeForce GTX 1080 Ti]', iommuGroup: 9, parent: '0000:00:01.0' });
     expect(after.devices).toEqual(coldDevices(root, ids));

@@ -20,6 +20,15 @@ function fakeApi() {
 }
 
 describe('inventory store', () => {
+  it('asks for a full read only when told to (the Refresh button); rescans ask for none', async () => {
+    const requests: unknown[] = [];
+    const api = fakePilotApi('web', { scanHost: async (request) => (requests.push(request), { ok: true, value: sampleInventory() }) });
+    const store = createInventoryStore(() => api);
+    await store.getState().refresh();
+    await store.getState().refresh({ reread: true });
+    expect(requests).toEqual([{}, { reread: true }]);
+  });
+
   it('loads, keeps the previous inventory while refreshing, and records errors without dropping data', async () => {
     const f = fakeApi();
     const store = createInventoryStore(() => f.api, () => 1234);

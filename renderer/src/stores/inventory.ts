@@ -15,7 +15,8 @@ export interface InventoryState {
   error: IpcError | null;
   /** When the shown inventory was read (ms since epoch). */
   loadedAt: number | null;
-  refresh(): Promise<void>;
+  /** Reads the host; `reread`: every attribute again (the Refresh button), not only what a rescan reads. */
+  refresh(options?: { reread?: boolean }): Promise<void>;
   /** Subscribes to host-changed pushes; returns the unsubscribe function. */
   watchHost(): () => void;
 }
@@ -31,10 +32,10 @@ export function createInventoryStore(getApi: () => PilotApi, now: () => number =
     loading: false,
     error: null,
     loadedAt: null,
-    async refresh() {
+    async refresh(options = {}) {
       const ticket = ++latest;
       set({ loading: true });
-      const result = await getApi().scanHost({});
+      const result = await getApi().scanHost(options.reread ? { reread: true } : {});
       if (ticket !== latest) return;
       if (result.ok) {
         mark(PERF_MARKS.inventoryReceived, { devices: result.value.devices.length });
