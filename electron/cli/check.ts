@@ -9,6 +9,7 @@ import { readReadinessFacts } from '../host/readiness-facts';
 import { HostRootError, scanHost } from '../host/scan';
 import { parseArgs } from './args';
 import type { CommandIo } from './main';
+import { stdoutIsTerminal } from './output';
 
 /** The readiness report for a root; throws HostRootError when the root is not a Linux root. */
 export function checkHost(root: string, pciIdsPath?: string): ReadinessReport {
@@ -34,7 +35,7 @@ export async function runCheck(argv: string[], io: CommandIo): Promise<number> {
   }
   const counts = countStatuses(report.checks);
   if (args.booleans.json) {
-    io.stdout(JSON.stringify(report, null, process.stdout.isTTY ? 2 : undefined) + '\n');
+    io.stdout(JSON.stringify(report, null, stdoutIsTerminal() ? 2 : undefined) + '\n');
   } else {
     io.stdout(
       formatChecks(report.checks, 'text') +

@@ -3,6 +3,7 @@
  * 1 the command ran and found/refused something (e.g. a helper refusal), 2 bad usage or unreadable root.
  */
 import { isUsageError } from './args';
+import { writeStdout } from './output';
 
 export interface CommandIo {
   stdout: (text: string) => void;
@@ -95,7 +96,7 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
 /** Runs the CLI as a process: real stdout/stderr, exit code on process.exitCode. */
 export function runCli(argv: string[]): void {
   const io: CommandIo = {
-    stdout: (t) => process.stdout.write(t),
+    stdout: writeStdout,
     stderr: (t) => process.stderr.write(t),
   };
   main(argv, io).then(

@@ -9,6 +9,7 @@ import { planForRoot } from '../host/boot-tree';
 import { HostRootError } from '../host/scan';
 import { parseArgs } from './args';
 import type { CommandIo } from './main';
+import { stdoutIsTerminal } from './output';
 
 export async function runPlan(argv: string[], io: CommandIo): Promise<number> {
   const args = parseArgs(argv, { values: ['root', 'pci-ids'], booleans: ['json'] });
@@ -31,6 +32,6 @@ export async function runPlan(argv: string[], io: CommandIo): Promise<number> {
     }
     throw err;
   }
-  io.stdout(args.booleans.json ? JSON.stringify(plan, null, process.stdout.isTTY ? 2 : undefined) + '\n' : formatPlan(plan));
+  io.stdout(args.booleans.json ? JSON.stringify(plan, null, stdoutIsTerminal() ? 2 : undefined) + '\n' : formatPlan(plan));
   return 0;
 }

@@ -4,6 +4,7 @@ import { formatCpuList } from '../../shared/analysis/cpulist';
 import { HostRootError, scanHost } from '../host/scan';
 import { parseArgs } from './args';
 import type { CommandIo } from './main';
+import { stdoutIsTerminal } from './output';
 
 export async function runScan(argv: string[], io: CommandIo): Promise<number> {
   const args = parseArgs(argv, { values: ['root', 'pci-ids'], booleans: ['json'] });
@@ -22,7 +23,7 @@ export async function runScan(argv: string[], io: CommandIo): Promise<number> {
     throw err;
   }
   // Indented for a person at a terminal, compact for pipes and programs (half the bytes on a large host).
-  io.stdout(args.booleans.json ? JSON.stringify(inventory, null, process.stdout.isTTY ? 2 : undefined) + '\n' : formatInventory(inventory));
+  io.stdout(args.booleans.json ? JSON.stringify(inventory, null, stdoutIsTerminal() ? 2 : undefined) + '\n' : formatInventory(inventory));
   return 0;
 }
 

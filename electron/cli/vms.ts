@@ -15,12 +15,13 @@ import { HostRootError, scanHost } from '../host/scan';
 import { UsageError, parseArgs } from './args';
 import { formatFindings } from './xml';
 import type { CommandIo } from './main';
+import { stdoutIsTerminal } from './output';
 
 const SUBCOMMANDS = ['list', 'dumpxml', 'define', 'history', 'undo'] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 const isSubcommand = (s: string | undefined): s is Subcommand => (SUBCOMMANDS as readonly string[]).includes(s ?? '');
 
-const json = (value: unknown) => JSON.stringify(value, null, process.stdout.isTTY ? 2 : undefined) + '\n';
+const json = (value: unknown) => JSON.stringify(value, null, stdoutIsTerminal() ? 2 : undefined) + '\n';
 
 /** A table for a person: name, state, host devices. */
 export function formatVmList(list: VmList): string {

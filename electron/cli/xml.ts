@@ -12,6 +12,7 @@ import { isPciAddress } from '../../shared/model';
 import { HostRootError, scanHost } from '../host/scan';
 import { parseArgs, UsageError } from './args';
 import type { CommandIo } from './main';
+import { stdoutIsTerminal } from './output';
 
 const USAGE = [
   'usage: vfio-pilot xml lint FILE [--root DIR] [--pci-ids FILE] [--json]',
@@ -108,7 +109,7 @@ export async function runXml(argv: string[], io: CommandIo): Promise<number> {
       const findings = analyseDomain(xml, inventory);
       if (args.booleans.json) {
         const out: LintJson = { findings: findings.map(({ code: c, severity, subject, message, line }) => ({ code: c, severity, subject, message, line })) };
-        io.stdout(JSON.stringify(out, null, process.stdout.isTTY ? 2 : undefined) + '\n');
+        io.stdout(JSON.stringify(out, null, stdoutIsTerminal() ? 2 : undefined) + '\n');
       } else {
         io.stdout(formatFindings(file, findings));
       }
