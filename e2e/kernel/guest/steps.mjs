@@ -4,6 +4,7 @@
 // own state (boot_vga, the default route, the mount table), never from the scanner under test.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { compareGroups, compareWithLspci, compareWithSysfs, findingsAbout, parseLspciVmm } from './compare.mjs';
@@ -18,6 +19,7 @@ const JOURNAL = '/var/lib/vfio-pilot/journal.jsonl';
 const PCI = '/sys/bus/pci/devices';
 const CLI = 'dist/node/cli.cjs';
 const HELPER = 'dist/node/vfio-pilot-helper.cjs';
+const SCAN_WORKER = 'dist/node/scan-worker.cjs'; // readHostNow: the app's reader, with its rescan caches
 // Set by run.sh when Chromium can drive the app: QEMU forwards the host's 127.0.0.1:PORT to 10.0.2.15:PORT.
 const SERVE_PORT = /(?:^|\s)kbench\.serve_port=(\d+)/.exec(fs.readFileSync('/proc/cmdline', 'utf8'))?.[1];
 
@@ -36,6 +38,7 @@ const STEPS = [
   ['restore-group', restoreGroup],
   ['group-incomplete', groupIncomplete],
   ['with-group', withGroup],
+  ['rescan', rescan],
   ['all-reasons', allReasons],
   ['journal-restart', journalRestart],
   ['helper-lock', helperLock],
@@ -565,6 +568,37 @@ function groupIncomplete(ctx) {
   expectRefused(result, 'GROUP_INCOMPLETE', `bind-vfio ${ctx.gpu0} alone`);
   expectDrivers([ctx.gpu0, ctx.gpu1], ctx.original, 'after the refusal');
   return `refused: ${result.error.message}`;
+}
+
+/**
+ * The app's rescan (issue 11) on the real kernel: one long-lived reader, as the app keeps, scans; the helper binds
+ * the GPU group and then restores it; after each, the warm rescan (drivers from sys/bus/pci/drivers listings,
+ * static facts kept) must equal a full read (`reread`) and show the new drivers. Prints the rescan's time here.
+ */
+function rescan(ctx) {
+  const { readHostNow } = createRequire(import.meta.url)(path.resolve(SCAN_WORKER));
+  const pair = [ctx.gpu0, ctx.gpu1];
+  const read = (reread) => readHostNow({ kind: 'scan', root: '/', reread });
+  const driversIn = (inv) => Object.fromEntries(pair.map((a) => [a, inv.devices.find((d) => d.address === a)?.driver ?? null]));
+  const sameAsFull = (warm, when) => {
+    const full = read(true);
+    check(JSON.stringify(warm.devices) === JSON.stringify(full.devices), `${when}: the rescan's devices differ from a full read`);
+    check(JSON.stringify(warm.findings) === JSON.stringify(full.findings), `${when}: the rescan's findings differ from a full read`);
+  };
+  const original = driversOf(pair);
+  read(false);
+  read(false);
+  expectOk(helper('bind-vfio', ...pair), 'bind-vfio of the GPU group');
+  const t0 = process.hrtime.bigint();
+  const bound = read(false);
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  check(pair.every((a) => driversIn(bound)[a] === 'vfio-pci'), `after bind the rescan says ${JSON.stringify(driversIn(bound))}`);
+  sameAsFull(bound, 'after bind');
+  restoreAndCheck(pair, original);
+  const restored = read(false);
+  check(pair.every((a) => driversIn(restored)[a] === original[a]), `after restore the rescan says ${JSON.stringify(driversIn(restored))}`);
+  sameAsFull(restored, 'after restore');
+  return `rescans after bind and restore equal full reads (${bound.devices.length} functions; the rescan after bind took ${ms.toFixed(1)} ms)`;
 }
 
 function withGroup(ctx) {
