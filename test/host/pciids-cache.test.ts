@@ -236,7 +236,7 @@ describe('pci.ids names cache', () => {
   });
 
   const isRoot = process.geteuid?.() === 0;
-  it.skipIf(!isRoot)(`a cache file or directory owned by another user is not used${isRoot ? '' : ' [skipped: chown needs root]'}`, async () => {
+  it.skipIf(!isRoot)(`a cache file, its directory or one above owned by another user is not used${isRoot ? '' : ' [skipped: chown needs root]'}`, async () => {
     const file = pciIdsFile();
     await namesOf(file, [GPU]);
     fs.chownSync(cacheFile(), 65534, 65534);
@@ -245,6 +245,11 @@ describe('pci.ids names cache', () => {
     fs.chownSync(cacheDir(), 65534, 65534);
     expect((await namesOf(file, [GPU])).opens).toBe(1);
     expect(fs.statSync(cacheFile()).uid).toBe(0);
+    // Root with a user's XDG_CACHE_HOME (passed on by the launcher): the user could swap what is below it.
+    fs.chownSync(cacheDir(), 0, 0);
+    expect((await namesOf(file, [GPU])).opens).toBe(0);
+    fs.chownSync(cacheHome, 65534, 65534);
+    expect((await namesOf(file, [GPU])).opens).toBe(1);
   });
 
   it('VFIO_PILOT_NO_CACHE=1: pci.ids is read on every run and no cache is written', async () => {
