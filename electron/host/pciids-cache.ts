@@ -57,27 +57,34 @@ function ours(st: fs.Stats, kind: 'file' | 'dir'): boolean {
 }
 
 /**
- * Whether no other user can replace any directory on the way to `dir` (exclusive): each is root's or the effective
- * user's, and not writable by others unless sticky. A symlink on the way is followed only if its target's own
- * chain passes too (a symlinked home is common; the link itself sits in a directory already checked).
+ * Whether no other user can replace `dir` or any directory above it: each is root's or the effective user's, and
+ * not writable by others unless sticky. A symlink on the way is followed only if its target's own chain passes
+ * too (a symlinked home is common; the link itself sits in a directory already checked).
  */
-function safeAncestors(dir: string, depth = 0): boolean {
+function safeChain(dir: string, depth = 0): boolean {
   if (depth > 8) return false;
   const parts = dir.split('/').filter(Boolean);
   let at = '/';
-  for (let i = 0; i < parts.length; i++) {
+  for (let i = 0; i <= parts.length; i++) {
     const st = fs.lstatSync(at);
-    if (st.isSymbolicLink()) return safeAncestors(path.join(fs.realpathSync(at), ...parts.slice(i)), depth + 1);
+    if (st.isSymbolicLink()) return safeChain(path.join(fs.realpathSync(at), ...parts.slice(i)), depth + 1);
     if (!st.isDirectory() || (st.uid !== 0 && st.uid !== euid())) return false;
     if (writableByOthers(st) && (st.mode & 0o1000) === 0) return false;
-    at = path.join(at, parts[i]!);
+    if (i < parts.length) at = path.join(at, parts[i]!);
   }
   return true;
 }
 
 /** The cache directory, if it exists and may be used (see the module comment). */
 function usableDir(dir: string): boolean {
-  return safeAncestors(dir) && ours(fs.lstatSync(dir), 'dir');
+  return safeChain(path.dirname(dir)) && ours(fs.lstatSync(dir), 'dir');
+}
+
+/** The deepest directory on `dir`'s path that exists (`dir` itself if it does). */
+function deepestExisting(dir: string): string {
+  let at = dir;
+  while (at !== '/' && !fs.existsSync(at)) at = path.dirname(at);
+  return at;
 }
 
 /** A cached entry's five names, each a string or null, or null if anything in it is not. */
@@ -125,7 +132,10 @@ export function writeNamesCache(file: string, identity: PciIdsIdentity, names: R
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   let fd: number | null = null;
   try {
-    // XDG: the cache base is created 0700 where missing; then the same checks as a read.
+    // XDG: what is missing is created 0700, but only below directories that pass the checks (never in another
+    // user's directory or through their symlink); then the same checks as a read.
+    const base = deepestExisting(dir);
+    if (base !== dir && !safeChain(base)) return;
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (!usableDir(dir)) return;
     const doc = { version: VERSION, pciIds: identity, names: Object.fromEntries([...names].map(([k, n]) => [k, NAME_FIELDS.map((f) => n[f])])) };

@@ -235,6 +235,21 @@ describe('pci.ids names cache', () => {
     expect((await namesOf(file, [GPU])).opens).toBe(0);
   });
 
+  it('is not created below a directory that others can write', async () => {
+    const open = path.join(tmp, `open-${n++}`);
+    fs.mkdirSync(open, { mode: 0o777 });
+    fs.chmodSync(open, 0o777);
+    vi.stubEnv('XDG_CACHE_HOME', path.join(open, 'cache'));
+    const file = pciIdsFile();
+    expect((await namesOf(file, [GPU])).opens).toBe(1);
+    expect(fs.readdirSync(open)).toEqual([]);
+    // The same below a sticky one (/tmp's mode): created, 0700.
+    fs.chmodSync(open, 0o1777);
+    await namesOf(file, [GPU]);
+    expect(fs.statSync(path.join(open, 'cache')).mode & 0o7777).toBe(0o700);
+    expect((await namesOf(file, [GPU])).opens).toBe(0);
+  });
+
   const isRoot = process.geteuid?.() === 0;
   it.skipIf(!isRoot)(`a cache file, its directory or one above owned by another user is not used${isRoot ? '' : ' [skipped: chown needs root]'}`, async () => {
     const file = pciIdsFile();
