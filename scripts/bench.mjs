@@ -28,6 +28,11 @@ const runs = Number(process.env.BENCH_RUNS ?? 15);
 const baselineDir = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE) : null;
 const pciIds = '/usr/share/misc/pci.ids';
 const work = mkdtempSync(path.join(os.tmpdir(), 'vfio-pilot-bench-'));
+// Every scan of the bench, in this process (the domain and renderer parts) or a child, keeps its pci.ids names
+// here, never in the user's ~/.cache; removed at exit.
+const cacheHome = mkdtempSync(path.join(os.tmpdir(), 'vfio-pilot-bench-cache-'));
+process.env.XDG_CACHE_HOME = cacheHome;
+process.on('exit', () => rmSync(cacheHome, { recursive: true, force: true }));
 const timeBin = '/usr/bin/time';
 
 const builds = [{ label: 'this build', dir: repo }];
@@ -48,8 +53,7 @@ const verdict = (ok) => (ok ? 'met' : 'MISSED');
 // The floor under any node program here: start-up alone, in the environment bin/vfio-pilot gives node.
 const nodeEnv = { ...process.env };
 delete nodeEnv.NODE_EXTRA_CA_CERTS;
-const scanEnv = { ...nodeEnv, XDG_CACHE_HOME: path.join(work, 'cache') };
-const noCacheEnv = { ...scanEnv, VFIO_PILOT_NO_CACHE: '1' };
+const noCacheEnv = { ...nodeEnv, VFIO_PILOT_NO_CACHE: '1' };
 
 function run(cmd, args, env = process.env) {
   const t0 = process.hrtime.bigint();
@@ -121,7 +125,7 @@ function warmRescans(dir, root) {
     const ts = [];
     for (let i = 0; i < ${runs * 4}; i++) { const t0 = process.hrtime.bigint(); readHostNow(req); ts.push(Number(process.hrtime.bigint() - t0) / 1e6); }
     process.stdout.write(JSON.stringify(ts));`;
-  return JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: scanEnv }));
+  return JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: nodeEnv }));
 }
 
 /** Peak resident memory in KiB of one whole `scan --json` (GNU time's %M), median of a few. */
@@ -129,7 +133,7 @@ function peakRss(dir, root) {
   if (!existsSync(timeBin)) return null;
   const kib = [];
   for (let i = 0; i < 5; i++) {
-    const r = spawnSync(timeBin, ['-f', '%M', path.join(dir, 'bin/vfio-pilot'), 'scan', '--json', '--root', root, '--pci-ids', pciIds], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: scanEnv });
+    const r = spawnSync(timeBin, ['-f', '%M', path.join(dir, 'bin/vfio-pilot'), 'scan', '--json', '--root', root, '--pci-ids', pciIds], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: nodeEnv });
     if (r.status !== 0) throw new Error(`time scan exited ${r.status}: ${r.stderr}`);
     kib.push(Number(r.stderr.trim().split('\n').pop()));
   }
@@ -141,9 +145,9 @@ function benchHost(name, root, warmTarget) {
   const commands = [
     { cmd: process.execPath, args: ['-e', '0'], env: nodeEnv },
     { cmd: 'lspci', args: ['-O', `sysfs.path=${root}/sys/bus/pci`, '-i', pciIds, '-vmm', '-nn', '-D', '-k'] },
-    ...builds.map((b) => ({ cmd: path.join(b.dir, 'bin/vfio-pilot'), args: scanArgs, env: scanEnv })),
+    ...builds.map((b) => ({ cmd: path.join(b.dir, 'bin/vfio-pilot'), args: scanArgs, env: nodeEnv })),
   ];
-  if (snapshot) commands.push({ cmd: process.execPath, args: ['--snapshot-blob', snapshot, 'scan', ...scanArgs.slice(1)], env: scanEnv });
+  if (snapshot) commands.push({ cmd: process.execPath, args: ['--snapshot-blob', snapshot, 'scan', ...scanArgs.slice(1)], env: nodeEnv });
   const noCache = commands.push({ cmd: path.join(repo, 'bin/vfio-pilot'), args: scanArgs, env: noCacheEnv }) - 1;
   const { times, outs } = timeRounds(commands);
   const [node, lspci] = [times[0], times[1]];
@@ -192,7 +196,7 @@ function benchHost(name, root, warmTarget) {
     const ownRatio = stats(own.map((t) => t / lspciMedian));
     console.log(`  [startup snapshot of this build, node --snapshot-blob]`);
     console.log(`    scan --json, whole process       ${fmt(stats(snap))}   own cost / lspci ${ownRatio.median.toFixed(2)}x (min ${ownRatio.min.toFixed(2)}, max ${ownRatio.max.toFixed(2)})`);
-    const direct = timeRounds([{ cmd: process.execPath, args: [path.join(repo, 'dist/node/cli.cjs'), ...scanArgs], env: scanEnv }, commands[2 + builds.length]]);
+    const direct = timeRounds([{ cmd: process.execPath, args: [path.join(repo, 'dist/node/cli.cjs'), ...scanArgs], env: nodeEnv }, commands[2 + builds.length]]);
     console.log(`    same rounds, bundle vs snapshot  ${fmt(stats(direct.times[0]))} vs ${fmt(stats(direct.times[1]))}`);
   }
   if (functions !== lspciFunctions) console.log(`  WARNING: function counts differ (scan ${functions}, lspci ${lspciFunctions})`);
