@@ -7,5 +7,7 @@ export default defineConfig({
     // Removing a test's fixture trees (thousands of sysfs files each) can take over 10 s on a loaded machine.
     hookTimeout: 60_000,
     pool: 'forks',
+    // A cache directory per test file: scans in tests never touch the user's ~/.cache (see the file).
+    setupFiles: ['test/support/cache-home.ts'],
   },
 });

@@ -47,10 +47,10 @@ function startServe(root: string, simulatedKernel: boolean): Promise<{ child: Ch
   return new Promise((resolve, reject) => {
     // bin/vfio-pilot is a shell launcher: run it as a program, the simulated-kernel bundle with node.
     const [cmd, argv] = simulatedKernel ? [process.execPath, [SIMULATED_SERVER, '--root', root]] : [cli, ['serve', '--root', root, '--port', '0']];
-    // Its own state dir beside the root: the VMs screen's define history stays out of the user's ~/.local/state.
+    // Its own state and cache dirs beside the root: the VMs screen's define history and the pci.ids names stay out of the user's ~/.local/state and ~/.cache.
     // serve prints a one-time login link; every test opens a fresh browser context, so use a fixed token instead.
     const token = randomBytes(32).toString('base64url');
-    const env = { ...process.env, XDG_STATE_HOME: path.join(path.dirname(root), 'state'), VFIO_PILOT_TOKEN: token };
+    const env = { ...process.env, XDG_STATE_HOME: path.join(path.dirname(root), 'state'), XDG_CACHE_HOME: path.join(path.dirname(root), 'cache'), VFIO_PILOT_TOKEN: token };
     const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';

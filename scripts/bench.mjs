@@ -11,6 +11,8 @@
 // same rounds and printed beside, so a change shows its before and after. BENCH_RUNS rounds (default 15).
 // With perf installed, CPU time (task-clock) of the same commands is printed too (BENCH_CPU=0: not).
 // BENCH_SNAPSHOT=1 also times the scan from a V8 startup snapshot. BENCH_SKIP_RENDERER=1 skips the renderer's part.
+// The pci.ids names cache lives in a directory of the bench's own (XDG_CACHE_HOME), filled by the first round (not
+// counted); the same rounds time this build with it off too (VFIO_PILOT_NO_CACHE=1: a first run, or a new pci.ids).
 // Prints figures (median, min, max); it does not fail on a missed target (timings belong here, not in tests).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +28,11 @@ const runs = Number(process.env.BENCH_RUNS ?? 15);
 const baselineDir = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE) : null;
 const pciIds = '/usr/share/misc/pci.ids';
 const work = mkdtempSync(path.join(os.tmpdir(), 'vfio-pilot-bench-'));
+// Every scan of the bench, in this process (the domain and renderer parts) or a child, keeps its pci.ids names
+// here, never in the user's ~/.cache; removed at exit.
+const cacheHome = mkdtempSync(path.join(os.tmpdir(), 'vfio-pilot-bench-cache-'));
+process.env.XDG_CACHE_HOME = cacheHome;
+process.on('exit', () => rmSync(cacheHome, { recursive: true, force: true }));
 const timeBin = '/usr/bin/time';
 
 const builds = [{ label: 'this build', dir: repo }];
@@ -46,6 +53,7 @@ const verdict = (ok) => (ok ? 'met' : 'MISSED');
 // The floor under any node program here: start-up alone, in the environment bin/vfio-pilot gives node.
 const nodeEnv = { ...process.env };
 delete nodeEnv.NODE_EXTRA_CA_CERTS;
+const noCacheEnv = { ...nodeEnv, VFIO_PILOT_NO_CACHE: '1' };
 
 function run(cmd, args, env = process.env) {
   const t0 = process.hrtime.bigint();
@@ -125,7 +133,7 @@ function peakRss(dir, root) {
   if (!existsSync(timeBin)) return null;
   const kib = [];
   for (let i = 0; i < 5; i++) {
-    const r = spawnSync(timeBin, ['-f', '%M', path.join(dir, 'bin/vfio-pilot'), 'scan', '--json', '--root', root, '--pci-ids', pciIds], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    const r = spawnSync(timeBin, ['-f', '%M', path.join(dir, 'bin/vfio-pilot'), 'scan', '--json', '--root', root, '--pci-ids', pciIds], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: nodeEnv });
     if (r.status !== 0) throw new Error(`time scan exited ${r.status}: ${r.stderr}`);
     kib.push(Number(r.stderr.trim().split('\n').pop()));
   }
@@ -137,9 +145,10 @@ function benchHost(name, root, warmTarget) {
   const commands = [
     { cmd: process.execPath, args: ['-e', '0'], env: nodeEnv },
     { cmd: 'lspci', args: ['-O', `sysfs.path=${root}/sys/bus/pci`, '-i', pciIds, '-vmm', '-nn', '-D', '-k'] },
-    ...builds.map((b) => ({ cmd: path.join(b.dir, 'bin/vfio-pilot'), args: scanArgs })),
+    ...builds.map((b) => ({ cmd: path.join(b.dir, 'bin/vfio-pilot'), args: scanArgs, env: nodeEnv })),
   ];
   if (snapshot) commands.push({ cmd: process.execPath, args: ['--snapshot-blob', snapshot, 'scan', ...scanArgs.slice(1)], env: nodeEnv });
+  const noCache = commands.push({ cmd: path.join(repo, 'bin/vfio-pilot'), args: scanArgs, env: noCacheEnv }) - 1;
   const { times, outs } = timeRounds(commands);
   const [node, lspci] = [times[0], times[1]];
   const lspciFunctions = outs[1].split('\n\n').filter((b) => b.includes('Slot:')).length;
@@ -161,6 +170,9 @@ function benchHost(name, root, warmTarget) {
     console.log(`    own cost / lspci                 ${ownRatio.median.toFixed(2)}x (min ${ownRatio.min.toFixed(2)}, max ${ownRatio.max.toFixed(2)})   target <= 1.0x: ${verdict(ownRatio.median <= 1)}`);
     console.log(`    warm in-process rescan           ${fmt(warm, 'ms', 2)}   target <= ${warmTarget} ms: ${verdict(warm.median <= warmTarget)}`);
   });
+  const cold = times[noCache].map((t, i) => t - node[i]);
+  console.log(`  [this build, names cache off (VFIO_PILOT_NO_CACHE=1)]`);
+  console.log(`    scan --json, whole process       ${fmt(stats(times[noCache]))}   own cost / lspci ${(median(cold) / lspciMedian).toFixed(2)}x`);
   if (cpuTimes) {
     const cpu = cpuRounds(commands);
     const lspciCpu = median(cpu[1]);
@@ -170,6 +182,8 @@ function benchHost(name, root, warmTarget) {
       const ratio = stats(own.map((t) => t / lspciCpu));
       console.log(`    [${b.label}] scan ${fmt(stats(cpu[2 + k]))}, own ${fmt(stats(own))}, own / lspci ${ratio.median.toFixed(2)}x (min ${ratio.min.toFixed(2)}, max ${ratio.max.toFixed(2)})`);
     });
+    const cold = cpu[noCache].map((t, i) => t - cpu[0][i]);
+    console.log(`    [this build, names cache off] scan ${fmt(stats(cpu[noCache]))}, own / lspci ${(median(cold) / lspciCpu).toFixed(2)}x`);
     if (snapshot) {
       const own = cpu[2 + builds.length].map((t, i) => t - cpu[0][i]);
       console.log(`    [startup snapshot] scan ${fmt(stats(cpu[2 + builds.length]))}, own / lspci ${(median(own) / lspciCpu).toFixed(2)}x`);
@@ -182,7 +196,7 @@ function benchHost(name, root, warmTarget) {
     const ownRatio = stats(own.map((t) => t / lspciMedian));
     console.log(`  [startup snapshot of this build, node --snapshot-blob]`);
     console.log(`    scan --json, whole process       ${fmt(stats(snap))}   own cost / lspci ${ownRatio.median.toFixed(2)}x (min ${ownRatio.min.toFixed(2)}, max ${ownRatio.max.toFixed(2)})`);
-    const direct = timeRounds([{ cmd: process.execPath, args: [path.join(repo, 'dist/node/cli.cjs'), ...scanArgs], env: nodeEnv }, commands.at(-1)]);
+    const direct = timeRounds([{ cmd: process.execPath, args: [path.join(repo, 'dist/node/cli.cjs'), ...scanArgs], env: nodeEnv }, commands[2 + builds.length]]);
     console.log(`    same rounds, bundle vs snapshot  ${fmt(stats(direct.times[0]))} vs ${fmt(stats(direct.times[1]))}`);
   }
   if (functions !== lspciFunctions) console.log(`  WARNING: function counts differ (scan ${functions}, lspci ${lspciFunctions})`);

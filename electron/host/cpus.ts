@@ -87,9 +87,9 @@ function nodeOf(root: string, id: number, nodeByCpu: Map<number, number>): numbe
 
 /**
  * The last-level cache: of the data or unified caches in `cache/indexN`, the one with the highest `level`; its
- * group id is the lowest CPU in its `shared_cpu_list`. null (with a notice) when the CPU lists no cache.
+ * `shared_cpu_list` (the CPUs sharing it) is returned. null (with a notice) when the CPU lists no cache.
  */
-function llcOf(root: string, id: number, notice: NoticeSink): number | null | 'no-cache-dir' {
+function llcOf(root: string, id: number, notice: NoticeSink): number[] | null | 'no-cache-dir' {
   const rel = `${CPU_DIR}/cpu${id}/cache`;
   const listing = listDir(path.join(root, rel));
   if (listing.kind === 'absent') return 'no-cache-dir';
@@ -114,7 +114,69 @@ function llcOf(root: string, id: number, notice: NoticeSink): number | null | 'n
     notice(`/${rel}/${best.index}/shared_cpu_list: '${formatCpuList(shared)}' does not list CPU ${id} itself`);
     return null;
   }
-  return Math.min(...shared);
+  return shared;
+}
+
+/**
+ * One CPU's clean read answers for the others its files name: the CPUs in its LLC's shared_cpu_list share that
+ * cache, and its thread_siblings_list are the threads of its core (same core and package, the same list). So each
+ * such set is read once, from its lowest online CPU (on 56 CPUs in two sockets: 2 cache directories read instead
+ * of 56; the package and siblings of 28 CPUs instead of 56). Only a read that gave no notice answers for others:
+ * a CPU whose own file is garbled, missing or names another set is still read, and said, on its own.
+ */
+interface SharedSets {
+  llc: Map<number, number>;
+  core: Map<number, { core: number; package: number; siblings: number[] }>;
+}
+
+/** The LLC group (lowest CPU sharing the last-level cache), from a CPU of the same set when one was read cleanly. */
+function llcGroup(root: string, id: number, notice: NoticeSink, sets: SharedSets): number | null | 'no-cache-dir' {
+  const known = sets.llc.get(id);
+  if (known !== undefined) return known;
+  let clean = true;
+  const shared = llcOf(root, id, (n) => {
+    clean = false;
+    notice(n);
+  });
+  if (shared === null || shared === 'no-cache-dir') return shared;
+  const group = Math.min(...shared);
+  if (clean) for (const other of shared) sets.llc.set(other, group);
+  return group;
+}
+
+/**
+ * Core, package and SMT siblings into `cpu`, from a sibling read cleanly before when there is one. 'no-topology-dir'
+ * when the CPU has no topology directory (said once for all such CPUs by the caller); the directory is listed only
+ * when core_id is not there.
+ */
+function readTopology(root: string, cpu: Cpu, notice: NoticeSink, sets: SharedSets): 'no-topology-dir' | undefined {
+  const dir = `${CPU_DIR}/cpu${cpu.id}`;
+  const topo = `${dir}/topology`;
+  // core_id is still read on every CPU: a sibling whose own core_id is unreadable or another core is read and said.
+  const coreRead = readAttr(`${root}/${topo}/core_id`);
+  const known = sets.core.get(cpu.id);
+  if (known && coreRead.kind === 'value' && coreRead.value.trim() === String(known.core)) {
+    Object.assign(cpu, { core: known.core, package: known.package, siblings: [...known.siblings] });
+    return undefined;
+  }
+  if (coreRead.kind === 'absent') {
+    const entries = listDir(`${root}/${dir}`);
+    if (entries.kind === 'value' && !entries.value.includes('topology')) return 'no-topology-dir';
+  }
+  let clean = true;
+  const said = (n: string) => {
+    clean = false;
+    notice(n);
+  };
+  cpu.core = readInt(root, `${topo}/core_id`, said, coreRead);
+  cpu.package = readInt(root, `${topo}/physical_package_id`, said);
+  const siblings = readList(root, `${topo}/thread_siblings_list`, said);
+  if (siblings && !siblings.includes(cpu.id)) said(`/${topo}/thread_siblings_list: '${formatCpuList(siblings)}' does not list CPU ${cpu.id} itself`);
+  else cpu.siblings = siblings;
+  if (clean && cpu.core !== null && cpu.package !== null && siblings) {
+    for (const other of siblings) sets.core.set(other, { core: cpu.core, package: cpu.package, siblings });
+  }
+  return undefined;
 }
 
 export function readCpus(root: string, numa: NumaNode[], notice: NoticeSink): CpuReading {
@@ -137,32 +199,18 @@ export function readCpus(root: string, numa: NumaNode[], notice: NoticeSink): Cp
   // Whole directories missing are said once for all CPUs, not once per file.
   const noTopology: number[] = [];
   const noCache: number[] = [];
+  const sets: SharedSets = { llc: new Map(), core: new Map() };
   for (const id of ids) {
     if (!online.has(id)) {
       offline.push(id);
       continue;
     }
-    const dir = `${CPU_DIR}/cpu${id}`;
     const node = nodeOf(root, id, nodeByCpu);
-    const llc = llcOf(root, id, notice);
+    const llc = llcGroup(root, id, notice, sets);
     if (llc === 'no-cache-dir') noCache.push(id);
     const cpu: Cpu = { id, core: null, package: null, node, siblings: null, llc: llc === 'no-cache-dir' ? null : llc };
     cpus.push(cpu);
-    const topo = `${dir}/topology`;
-    // A missing topology directory is said once for all CPUs; the CPU's directory is listed only when core_id is not there.
-    const coreRead = readAttr(`${root}/${topo}/core_id`);
-    if (coreRead.kind === 'absent') {
-      const entries = listDir(`${root}/${dir}`);
-      if (entries.kind === 'value' && !entries.value.includes('topology')) {
-        noTopology.push(id);
-        continue;
-      }
-    }
-    cpu.core = readInt(root, `${topo}/core_id`, notice, coreRead);
-    cpu.package = readInt(root, `${topo}/physical_package_id`, notice);
-    const siblings = readList(root, `${topo}/thread_siblings_list`, notice);
-    if (siblings && !siblings.includes(id)) notice(`/${topo}/thread_siblings_list: '${formatCpuList(siblings)}' does not list CPU ${id} itself`);
-    else cpu.siblings = siblings;
+    if (readTopology(root, cpu, notice, sets) === 'no-topology-dir') noTopology.push(id);
   }
   if (noTopology.length > 0) notice(`/${CPU_DIR}/cpuN/topology is missing for CPUs ${formatCpuList(noTopology)}: their core, package and SMT siblings are unknown`);
   if (noCache.length > 0) notice(`/${CPU_DIR}/cpuN/cache is missing for CPUs ${formatCpuList(noCache)}: their last-level cache group is unknown`);

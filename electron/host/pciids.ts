@@ -4,8 +4,12 @@
  * 1.3 MB as UTF-8 (and parsing its ~40k lines) on every run. Every pattern searched for is ASCII, so a byte search
  * finds exactly what a search of the decoded text would, and latin1 (one character per byte) keeps offsets for regexes.
  * Format: `vvvv  name`, `\tdddd  name`, `\t\tsvsv sdsd  name`; classes after `C cc  name`, `\tss  name`, `\t\tpp  name`.
+ * The names found are kept in the user's cache directory (pciids-cache.ts): a later run that knows all of its
+ * functions' names does not read the file at all.
  */
 import fs from 'node:fs';
+import path from 'node:path';
+import { identityOf, namesCacheFile, readNamesCache, writeNamesCache, type PciIdsIdentity } from './pciids-cache';
 import { readRegularFile } from './sysfs';
 
 /** Where distributions install pci.ids, in lookup order (hwdata first, as pciutils on Fedora/Arch). */
@@ -30,19 +34,44 @@ const TAB = 9;
 const BLOCK_WINDOW = 16 * 1024;
 
 export class PciIdsDatabase {
-  private readonly bytes: Buffer;
-  private readonly classStart: number;
+  private readonly source: Buffer | (() => Buffer);
+  private data: { bytes: Buffer; classStart: number } | null = null;
   private readonly vendorBlocks = new Map<string, Range | null>();
   private readonly vendorNames = new Map<string, string | null>();
   private readonly classNames = new Map<string, string | null>();
-  private readonly names = new Map<string, PciNames>();
+  private readonly names: Map<string, PciNames>;
   private readonly deviceEntries = new Map<string, { name: string; subsystems: Range } | null>();
 
-  constructor(contents: Buffer | string) {
-    this.bytes = typeof contents === 'string' ? Buffer.from(contents, 'utf8') : contents;
-    // The class section begins at the first `C ` line; vendor lookups must stop before it.
-    const c = this.bytes.indexOf('\nC ');
-    this.classStart = c === -1 ? this.bytes.length : c;
+  /** Called after a function's names were looked up for the first time (so the names cache can save them). */
+  onNewNames: (() => void) | null = null;
+
+  /** `contents` may be a function that reads the file: called at the first lookup that `known` does not answer. */
+  constructor(contents: Buffer | string | (() => Buffer), known: ReadonlyMap<string, PciNames> = new Map()) {
+    this.source = typeof contents === 'string' ? Buffer.from(contents, 'utf8') : contents;
+    this.names = new Map(known);
+  }
+
+  private loaded(): { bytes: Buffer; classStart: number } {
+    if (this.data === null) {
+      const bytes = typeof this.source === 'function' ? this.source() : this.source;
+      // The class section begins at the first `C ` line; vendor lookups must stop before it.
+      const c = bytes.indexOf('\nC ');
+      this.data = { bytes, classStart: c === -1 ? bytes.length : c };
+    }
+    return this.data;
+  }
+
+  private get bytes(): Buffer {
+    return this.loaded().bytes;
+  }
+
+  private get classStart(): number {
+    return this.loaded().classStart;
+  }
+
+  /** Every ID combination's names known so far: from the names cache, and looked up since. */
+  knownNames(): ReadonlyMap<string, PciNames> {
+    return this.names;
   }
 
   /** The text from `from` to the end of its line, decoded and trimmed. */
@@ -176,6 +205,7 @@ export class PciIdsDatabase {
     if (names === undefined) {
       names = this.lookupNames(d);
       this.names.set(key, names);
+      this.onNewNames?.();
     }
     return names;
   }
@@ -206,39 +236,79 @@ export type PciIdsLoad =
   | { kind: 'loaded'; path: string; db: PciIdsDatabase }
   | { kind: 'missing'; notice: string };
 
-const cache = new Map<string, { mtimeMs: number; size: number; db: PciIdsDatabase }>();
+const loaded = new Map<string, { identity: string; db: PciIdsDatabase }>();
+
+const unreadable = (file: string, err: unknown): PciIdsLoad => ({ kind: 'missing', notice: `pci.ids file ${file} cannot be read (${(err as Error).message}): showing IDs only` });
+const notPciIds = (file: string): PciIdsLoad => ({
+  kind: 'missing',
+  notice: `${file} does not look like pci.ids (no vendor line such as "10de  NVIDIA Corporation"): showing IDs only`,
+});
 
 /**
  * Opens pci.ids: the given file (an error if unreadable: the user asked for it), else the first system copy.
- * Kept in memory between scans while the file is unchanged (warm rescans skip the 1.3 MB read).
+ * Kept in memory between scans while the file is unchanged (warm rescans skip the 1.3 MB read); names found before
+ * in this very file come from the names cache, and the file is read only if a function they do not cover turns up.
  */
 export function loadPciIds(explicitPath?: string): PciIdsLoad {
   const candidates = explicitPath ? [explicitPath] : SYSTEM_PCI_IDS_PATHS;
-  for (const path of candidates) {
-    let stat: fs.Stats;
+  for (const file of candidates) {
+    let identity: PciIdsIdentity;
     try {
-      stat = fs.statSync(path);
+      identity = identityOf(path.resolve(file), fs.statSync(file, { bigint: true }));
     } catch (err) {
-      if (explicitPath) return { kind: 'missing', notice: `pci.ids file ${path} cannot be read (${(err as Error).message}): showing IDs only` };
+      if (explicitPath) return unreadable(file, err);
       continue;
     }
-    const hit = cache.get(path);
-    if (hit && hit.mtimeMs === stat.mtimeMs && hit.size === stat.size) return { kind: 'loaded', path, db: hit.db };
-    try {
-      const bytes = readRegularFile(path);
-      // A file that is not pci.ids (a log, a binary) would name nothing and say nothing: say so instead.
-      if (!looksLikePciIds(bytes)) {
-        return { kind: 'missing', notice: `${path} does not look like pci.ids (no vendor line such as "10de  NVIDIA Corporation"): showing IDs only` };
+    const key = JSON.stringify(identity);
+    const hit = loaded.get(file);
+    if (hit && hit.identity === key) return { kind: 'loaded', path: file, db: hit.db };
+    const cacheFile = namesCacheFile();
+    const known = cacheFile === null ? null : readNamesCache(cacheFile, identity);
+    let db: PciIdsDatabase;
+    // Set when a late read fails (the file went between its stat and the first unknown function): nothing is saved.
+    let lateReadFailed = false;
+    if (known) {
+      // The cache was written from this file as it is (same inode, size and times), when it looked like pci.ids.
+      db = new PciIdsDatabase(() => {
+        try {
+          const bytes = readRegularFile(file);
+          if (looksLikePciIds(bytes)) return bytes;
+        } catch {
+          // Named by ID only, as for a missing pci.ids.
+        }
+        lateReadFailed = true;
+        return Buffer.alloc(0);
+      }, known);
+    } else {
+      try {
+        const bytes = readRegularFile(file);
+        // A file that is not pci.ids (a log, a binary) would name nothing and say nothing: say so instead.
+        if (!looksLikePciIds(bytes)) return notPciIds(file);
+        db = new PciIdsDatabase(bytes);
+      } catch (err) {
+        if (explicitPath) return unreadable(file, err);
+        continue;
       }
-      const db = new PciIdsDatabase(bytes);
-      cache.set(path, { mtimeMs: stat.mtimeMs, size: stat.size, db });
-      return { kind: 'loaded', path, db };
-    } catch (err) {
-      if (explicitPath) return { kind: 'missing', notice: `pci.ids file ${path} cannot be read (${(err as Error).message}): showing IDs only` };
     }
+    if (cacheFile !== null) saveNewNames(db, cacheFile, identity, () => !lateReadFailed);
+    loaded.set(file, { identity: key, db });
+    return { kind: 'loaded', path: file, db };
   }
   return {
     kind: 'missing',
     notice: `no pci.ids found (looked in ${SYSTEM_PCI_IDS_PATHS.join(', ')}): showing IDs only; install pciutils/hwdata (Debian: pci.ids) or pass --pci-ids FILE`,
+  };
+}
+
+/** Writes the names cache once after each scan that looked new names up (one write for all of them). */
+function saveNewNames(db: PciIdsDatabase, cacheFile: string, identity: PciIdsIdentity, usable: () => boolean): void {
+  let pending = false;
+  db.onNewNames = () => {
+    if (pending) return;
+    pending = true;
+    setImmediate(() => {
+      pending = false;
+      if (usable()) writeNamesCache(cacheFile, identity, db.knownNames());
+    });
   };
 }

@@ -4,7 +4,7 @@
  * change, with a clean environment. Runs as root only (the rule is about root); CI runs as root.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,38 @@ describe.skipIf(why !== '')(`bin/vfio-pilot as root${why}`, () => {
     });
     expect(existsSync(marker), 'the user\'s node or --require ran as root').toBe(false);
     // The real CLI answered: an unreadable root is exit 2 with its own message.
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('/nonexistent-root');
+  });
+
+  // A fake `id` first on PATH that says "not root": believed, it would let the launcher run the PATH node as root.
+  const idMarker = path.join(dir, 'id-ran');
+  const fakeIdDir = path.join(dir, 'fake-id');
+  mkdirSync(fakeIdDir);
+  writeFileSync(path.join(fakeIdDir, 'id'), `#!/bin/sh\necho ran > ${idMarker}\necho 1000\n`);
+  chmodSync(path.join(fakeIdDir, 'id'), 0o755);
+  writeFileSync(path.join(fakeIdDir, 'node'), `#!/bin/sh\necho ran > ${marker}\nexit 0\n`);
+  chmodSync(path.join(fakeIdDir, 'node'), 0o755);
+  const fakePath = `${fakeIdDir}:/usr/local/bin:/usr/bin:/bin`;
+
+  it('knows it is root from /proc/self/status, without starting `id`', () => {
+    rmSync(marker, { force: true });
+    rmSync(idMarker, { force: true });
+    const r = spawnSync(CLI, ['scan', '--root', '/nonexistent-root'], { env: { PATH: fakePath }, encoding: 'utf8' });
+    expect(existsSync(idMarker), 'the launcher started id').toBe(false);
+    expect(existsSync(marker), 'the PATH node ran as root').toBe(false);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('/nonexistent-root');
+  });
+
+  // Hiding /proc needs a mount namespace of its own (unshare -m, util-linux): a container may not allow one.
+  const unshare = spawnSync('unshare', ['-m', 'true']).status === 0;
+  it.skipIf(!unshare)(`without /proc, asks the system's id, not one on PATH${unshare ? '' : ' [skipped: unshare -m is not permitted here]'}`, () => {
+    rmSync(marker, { force: true });
+    rmSync(idMarker, { force: true });
+    const r = spawnSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs none /proc && exec "$0" scan --root /nonexistent-root', CLI], { env: { PATH: fakePath }, encoding: 'utf8' });
+    expect(existsSync(idMarker), 'the id on PATH was asked').toBe(false);
+    expect(existsSync(marker), 'the PATH node ran as root').toBe(false);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('/nonexistent-root');
   });

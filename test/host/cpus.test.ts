@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { scanHost } from '../../electron/host/scan';
 import { buildFixtureRoot, type FixtureHost } from '../fixtures/builder';
 import { topologyOf } from '../fixtures/cpu-files';
@@ -32,6 +32,28 @@ describe('CPU topology', () => {
     expect(inv.cpus[14]).toEqual({ id: 14, core: 0, package: 1, node: 1, siblings: [14, 42], llc: 14 });
     expect(inv.cpus[55]).toEqual({ id: 55, core: 14, package: 1, node: 1, siblings: [27, 55], llc: 14 });
     expect(inv.host.offlineCpus).toEqual([]);
+    expect(inv.host.notices).toEqual([]);
+  });
+
+  it('reads each LLC set once and each core set once (from its first CPU); a sibling whose own core_id differs is read on its own', () => {
+    const root = build(host('eight-gpu-2numa'), (r) => fs.writeFileSync(path.join(cpuDir(r, 30), 'topology/core_id'), '9\n'));
+    const opened = vi.spyOn(fs, 'openSync');
+    let inv;
+    let paths: string[];
+    try {
+      inv = scanHost({ root });
+    } finally {
+      paths = opened.mock.calls.map(([p]) => String(p));
+      opened.mockRestore();
+    }
+    const cpusThatRead = (file: RegExp) => new Set(paths.map((p) => (file.exec(p) ? /\/cpu(\d+)\//.exec(p)?.[1] : undefined)).filter((id) => id !== undefined).map(Number));
+    expect([...cpusThatRead(/\/cache\/index\d+\/type$/)]).toEqual([0, 14]);
+    expect(cpusThatRead(/\/topology\/core_id$/).size).toBe(56);
+    // 28 cores, and CPU 30 again: its core_id says 9, where its sibling CPU 2 said another.
+    expect(cpusThatRead(/\/topology\/physical_package_id$/).size).toBe(29);
+    expect(inv.cpus[30]).toEqual({ id: 30, core: 9, package: 0, node: 0, siblings: [2, 30], llc: 0 });
+    expect(inv.cpus[2]!.core).not.toBe(9);
+    expect(inv.cpus[31]).toEqual({ ...inv.cpus[3]!, id: 31 });
     expect(inv.host.notices).toEqual([]);
   });
 
