@@ -37,12 +37,12 @@ const percentile = (xs, p) => {
 const ms = (n) => `${n.toFixed(1)} ms`;
 const verdict = (ok) => (ok ? 'met' : 'MISSED');
 
-function makeHost(repo, args, root) {
+export function makeHost(repo, args, root) {
   execFileSync(process.execPath, [path.join(repo, 'dist/test/make-fixture.cjs'), ...args, root], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /** Starts `vfio-pilot serve` on the root with a fixed token; resolves with the child and the signed-in URL. */
-function startServe(repo, root) {
+export function startServe(repo, root) {
   return new Promise((resolve, reject) => {
     const token = randomBytes(32).toString('base64url');
     const dir = path.dirname(root);
@@ -60,7 +60,7 @@ function startServe(repo, root) {
   });
 }
 
-async function stopServe(child) {
+export async function stopServe(child) {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
@@ -129,7 +129,7 @@ async function waitForTablePainted(page, filter, after) {
 }
 
 /** One fresh page: first paint, then the filter keystrokes, then scrolling. */
-async function measurePage(browser, url, { scroll, traceFile }) {
+export async function measurePage(browser, url, { scroll, traceFile }) {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   let tracing = false;
   try {
@@ -169,10 +169,13 @@ async function measurePage(browser, url, { scroll, traceFile }) {
     const filter = page.getByRole('searchbox', { name: 'Filter devices' });
     await filter.focus();
     const keys = [...FILTER_TEXT, ...Array(FILTER_TEXT.length).fill('Backspace')];
+    let value = '';
     for (const key of keys) {
       const before = await page.evaluate(() => window.__benchKeys.length);
       await page.keyboard.press(key);
-      const value = await filter.inputValue();
+      // The box's text follows from the keys: asking the page for it (a role query over the DOM, on the page's
+      // main thread) would run inside the very interval being measured.
+      value = key === 'Backspace' ? value.slice(0, -1) : value + key;
       const key0 = await page.waitForFunction((i) => {
         const k = window.__benchKeys[i];
         return k && k.nextFrame !== null ? k : null;
@@ -181,6 +184,8 @@ async function measurePage(browser, url, { scroll, traceFile }) {
       const rowsPainted = await waitForTablePainted(page, value, record.at);
       result.keys.push({ key, value, at: record.at, nextFrameAt: record.nextFrame, rowsPaintedAt: rowsPainted, nextFrame: record.nextFrame - record.at, rowsPainted: rowsPainted - record.at });
     }
+    const finalValue = await filter.inputValue();
+    if (finalValue !== value) throw new Error(`the filter box holds "${finalValue}" after the keys, expected "${value}"`);
 
     if (scroll) {
       result.scroll = await page.evaluate(async (frames) => {

@@ -1,4 +1,7 @@
-/** The colour language of UI.md as small components: every colour comes with an icon and a word. */
+/**
+ * The colour language of UI.md as small components: every colour comes with an icon and a word.
+ * The word is the pill's own text (no wrapper element): the Devices table draws many of these a frame.
+ */
 import type { Finding, GroupIsolation, PciDevice } from '../../../shared/model';
 import { Icon } from './Icon';
 
@@ -24,7 +27,7 @@ export function DriverPill({ device }: { device: Pick<PciDevice, 'driver' | 'dri
   return (
     <span className={`pill pill-${tone}`} title={device.driverOverride ? `${title} (driver_override: ${device.driverOverride})` : title}>
       <Icon name={tone === 'vm' ? 'vm' : 'chip'} />
-      <span>{device.driver ?? 'no driver'}</span>
+      {device.driver ?? 'no driver'}
     </span>
   );
 }
@@ -34,19 +37,19 @@ export function IsolationPill({ isolation }: { isolation: GroupIsolation | null 
     return (
       <span className="pill pill-critical">
         <Icon name="error" />
-        <span>no IOMMU group</span>
+        no IOMMU group
       </span>
     );
   }
   return isolation === 'isolated' ? (
     <span className="pill pill-neutral" title="Only one device in this group: it can be passed to a VM on its own">
       <Icon name="ok" />
-      <span>isolated</span>
+      isolated
     </span>
   ) : (
     <span className="pill pill-amber" title="Functions of several devices share this group: they can only be passed together">
       <Icon name="warning" />
-      <span>shared</span>
+      shared
     </span>
   );
 }
@@ -57,7 +60,7 @@ export function FindingBadge({ finding }: { finding: Finding }) {
     <span className={`badge sev-${finding.severity}`} title={`${finding.severity}: ${finding.message}`}>
       <Icon name={finding.severity} />
       <span className="sr-only">{finding.severity} </span>
-      <span>{finding.code}</span>
+      {finding.code}
     </span>
   );
 }
@@ -67,7 +70,7 @@ export function Flag({ tone, icon, children, title }: { tone: 'neutral' | 'amber
   return (
     <span className={`flag pill-${tone}`} title={title}>
       <Icon name={icon} />
-      <span>{children}</span>
+      {children}
     </span>
   );
 }

@@ -2,6 +2,7 @@
  * User Timing marks that `npm run bench` (scripts/bench-renderer.mjs) reads, and that show in any DevTools
  * performance trace. Each name holds only its latest mark, so a long-running window does not collect them.
  */
+import { afterNextPaint } from './afterPaint';
 
 export const PERF_MARKS = {
   /** A scan result reached the inventory store. */
@@ -19,18 +20,10 @@ export function mark(name: string, detail?: unknown): void {
 }
 
 /**
- * Marks `name` now (call it from a layout effect: the commit) and `name:painted` after the next frame:
- * a message posted from requestAnimationFrame runs once that frame's rendering step is done.
+ * Marks `name` now (call it from a layout effect: the commit) and `name:painted` once the next frame is painted.
  */
 export function markUntilPainted(name: string, detail?: unknown): void {
   mark(name, detail);
   if (!canMark || typeof requestAnimationFrame !== 'function') return;
-  requestAnimationFrame(() => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      mark(`${name}:painted`, detail);
-    };
-    channel.port2.postMessage(null);
-  });
+  afterNextPaint(() => mark(`${name}:painted`, detail));
 }

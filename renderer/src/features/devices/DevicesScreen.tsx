@@ -1,5 +1,5 @@
 /** The Devices screen: filter, IOMMU group table, selected group's panel, findings panel, and its designed states. */
-import { useCallback, useDeferredValue, useEffect, useLayoutEffect, useMemo } from 'react';
+import { startTransition, useCallback, useEffect, useLayoutEffect, useMemo, useState } from 'react';
 import type { Finding, Inventory } from '../../../../shared/model';
 import { useInventory, inventoryStore } from '../../stores/app';
 import { selectIommuFinding } from '../../stores/inventory';
@@ -13,6 +13,17 @@ import { HelperDialog } from './HelperDialog';
 import { Icon } from '../../components/Icon';
 import { ErrorState, LoadingState } from '../../components/States';
 import { markUntilPainted, PERF_MARKS } from '../../lib/perfMarks';
+import { afterNextPaint } from '../../lib/afterPaint';
+
+/** The filter text the table shows: follows `text` once the frame after its change has been painted. */
+function useFilterAfterPaint(text: string): string {
+  const [applied, setApplied] = useState(text);
+  useEffect(() => {
+    if (text === applied) return;
+    return afterNextPaint(() => startTransition(() => setApplied(text)));
+  }, [text, applied]);
+  return applied;
+}
 
 function IommuOffState({ inventory, finding }: { inventory: Inventory; finding: Finding | null }) {
   const cpu = inventory.host.cpu.vendor;
@@ -61,8 +72,9 @@ export function DevicesScreen() {
   const closePanel = useCallback(() => select(null), [select]);
   const setGroupOpen = useCallback((groupRowId: string, isOpen: boolean) => setOpen([groupRowId], isOpen), [setOpen]);
 
-  // The filter box stays responsive while a big table re-filters.
-  const filter = useDeferredValue(filterText);
+  // The filter box stays responsive while a big table re-filters: a keystroke's frame shows the box alone,
+  // and the table filters after it is painted, as a transition (a newer keystroke supersedes it).
+  const filter = useFilterAfterPaint(filterText);
   const query = useMemo(() => parseDeviceQuery(filter), [filter]);
   const tree = useMemo(() => (inventory ? buildDeviceTree(inventory, query) : null), [inventory, query]);
   // For the bench: when the rows for this inventory and filter are committed, and when they are on screen.

@@ -9,80 +9,93 @@ export function classLabel(d: FunctionRow['device']): string {
   return `${d.className ?? 'Unknown class'} [${d.classCode.slice(0, 4)}]`;
 }
 
-function Flags({ row }: { row: FunctionRow }) {
+/** The flags cell's content: the cell itself lays the flags out (one element fewer per row). */
+function flags(row: FunctionRow): ReactNode[] {
   const d = row.device;
-  const hasBootVgaFinding = row.findings.some((f) => f.code === 'BOOT_VGA');
-  return (
-    <span className="flags">
-      {d.bootVga && !hasBootVgaFinding ? (
-        <Flag tone="critical" icon="display" title="The firmware used this function as the boot display">
-          boot VGA
-        </Flag>
-      ) : null}
-      {d.isBridge ? (
-        <Flag tone="neutral" icon="bridge" title="A PCI bridge: stays with the host">
-          bridge
-        </Flag>
-      ) : null}
-      {d.sriov ? (
-        <Flag tone="neutral" icon="chip" title="SR-IOV virtual functions enabled / supported">
-          {`SR-IOV ${d.sriov.numVfs}/${d.sriov.totalVfs}`}
-        </Flag>
-      ) : null}
-      {d.errors.length > 0 ? (
-        <Flag tone="critical" icon="error" title={d.errors.map((e) => `${e.file}: ${e.message}`).join('\n')}>
-          {`unreadable: ${d.errors.map((e) => e.file).join(', ')}`}
-        </Flag>
-      ) : null}
-      {row.findings.map((f, i) => (
-        <FindingBadge key={`${f.code}-${i}`} finding={f} />
-      ))}
-    </span>
-  );
+  const out: ReactNode[] = [];
+  if (d.bootVga && !row.findings.some((f) => f.code === 'BOOT_VGA')) {
+    out.push(
+      <Flag key="boot-vga" tone="critical" icon="display" title="The firmware used this function as the boot display">
+        boot VGA
+      </Flag>,
+    );
+  }
+  if (d.isBridge) {
+    out.push(
+      <Flag key="bridge" tone="neutral" icon="bridge" title="A PCI bridge: stays with the host">
+        bridge
+      </Flag>,
+    );
+  }
+  if (d.sriov) {
+    out.push(
+      <Flag key="sriov" tone="neutral" icon="chip" title="SR-IOV virtual functions enabled / supported">
+        {`SR-IOV ${d.sriov.numVfs}/${d.sriov.totalVfs}`}
+      </Flag>,
+    );
+  }
+  if (d.errors.length > 0) {
+    out.push(
+      <Flag key="errors" tone="critical" icon="error" title={d.errors.map((e) => `${e.file}: ${e.message}`).join('\n')}>
+        {`unreadable: ${d.errors.map((e) => e.file).join(', ')}`}
+      </Flag>,
+    );
+  }
+  row.findings.forEach((f, i) => out.push(<FindingBadge key={`${f.code}-${i}`} finding={f} />));
+  return out;
 }
 
-/** A function-row column: its header text and how one function fills its cell. */
+/**
+ * A function-row column: its header text and how one function fills its cell. The table draws every visible
+ * row again while scrolling, so cells hold plain text where they can: `className` and `title` go on the cell.
+ */
 export interface DeviceColumn {
   id: string;
   header: string;
+  /** Extra classes of the cell (`cell-line`: one line of text; `cell-text`: the same, ended by an ellipsis). */
+  className?(row: FunctionRow): string;
+  title?(row: FunctionRow): string | undefined;
   cell(row: FunctionRow): ReactNode;
 }
 
-function DeviceName({ device: d }: { device: FunctionRow['device'] }) {
-  const name = displayName(d.vendorName, d.deviceName) ?? 'Unknown device';
+function deviceTitle(d: FunctionRow['device']): string {
   const fullName = [d.vendorName, d.deviceName].filter(Boolean).join(' ') || 'Unknown device';
-  return (
-    <span className="device-name" title={`${fullName} [${d.vendorId}:${d.deviceId}]${d.subsystemName ? `\nSubsystem: ${d.subsystemVendorName ?? ''} ${d.subsystemName}` : ''}`}>
-      <span className="ellipsis">{name}</span>
-      <span className="mono ids">[{d.vendorId}:{d.deviceId}]</span>
-    </span>
-  );
+  return `${fullName} [${d.vendorId}:${d.deviceId}]${d.subsystemName ? `\nSubsystem: ${d.subsystemVendorName ?? ''} ${d.subsystemName}` : ''}`;
 }
 
-function ResetMethods({ methods }: { methods: string[] | null }) {
-  if (methods === null) return <span className="muted" title="reset_method not exposed by this kernel">unknown</span>;
-  if (methods.length === 0) return <span className="muted">none</span>;
-  return <span className="ellipsis" title={methods.join(', ')}>{methods.join(', ')}</span>;
+function resetText(methods: string[] | null): string {
+  if (methods === null) return 'unknown';
+  return methods.length === 0 ? 'none' : methods.join(', ');
 }
 
 export const deviceColumns: readonly DeviceColumn[] = [
-  { id: 'address', header: 'Address', cell: (r) => <span className="mono">{r.device.address}</span> },
+  { id: 'address', header: 'Address', className: () => 'cell-line mono', cell: (r) => r.device.address },
+  { id: 'class', header: 'Class', className: () => 'cell-text', title: (r) => classLabel(r.device), cell: (r) => classLabel(r.device) },
   {
-    id: 'class',
-    header: 'Class',
+    id: 'device',
+    header: 'Vendor and device',
+    className: () => 'device-name',
+    title: (r) => deviceTitle(r.device),
     cell: (r) => (
-      <span className="ellipsis" title={classLabel(r.device)}>
-        {classLabel(r.device)}
-      </span>
+      <>
+        <span className="ellipsis">{displayName(r.device.vendorName, r.device.deviceName) ?? 'Unknown device'}</span>
+        <span className="mono ids">{`[${r.device.vendorId}:${r.device.deviceId}]`}</span>
+      </>
     ),
   },
-  { id: 'device', header: 'Vendor and device', cell: (r) => <DeviceName device={r.device} /> },
   { id: 'driver', header: 'Driver', cell: (r) => <DriverPill device={r.device} /> },
   {
     id: 'numa',
     header: 'NUMA',
-    cell: (r) => <span className={r.device.numaNode === null ? 'muted' : undefined}>{r.device.numaNode ?? '—'}</span>,
+    className: (r) => (r.device.numaNode === null ? 'muted' : ''),
+    cell: (r) => (r.device.numaNode === null ? '—' : String(r.device.numaNode)),
   },
-  { id: 'reset', header: 'Reset', cell: (r) => <ResetMethods methods={r.device.resetMethods} /> },
-  { id: 'flags', header: 'Flags and findings', cell: (r) => <Flags row={r} /> },
+  {
+    id: 'reset',
+    header: 'Reset',
+    className: (r) => (r.device.resetMethods === null || r.device.resetMethods.length === 0 ? 'cell-text muted' : 'cell-text'),
+    title: (r) => (r.device.resetMethods === null ? 'reset_method not exposed by this kernel' : r.device.resetMethods.length === 0 ? undefined : resetText(r.device.resetMethods)),
+    cell: (r) => resetText(r.device.resetMethods),
+  },
+  { id: 'flags', header: 'Flags and findings', className: () => 'flags', cell: flags },
 ];
