@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deviceMatches, parseDeviceQuery } from '../../renderer/src/features/devices/deviceFilter';
+import { deviceMatches, parseDeviceQuery, searchableText, searchKey } from '../../renderer/src/features/devices/deviceFilter';
 import { sampleInventory } from './sample-inventory';
 
 const inv = sampleInventory();
@@ -45,5 +45,19 @@ describe('deviceMatches', () => {
     const f = inv.findings.filter((x) => x.subject === d.address);
     expect(deviceMatches(parseDeviceQuery('boot_vga'), d, f)).toBe(true);
     expect(deviceMatches(parseDeviceQuery('boot_vga'), d, [])).toBe(false);
+  });
+});
+
+describe('searchKey', () => {
+  it('holds the group words and exactly the fields searchableText lists, one per line, lower-cased', () => {
+    const findings = [{ code: 'RESET_QUIRK', severity: 'warning', subject: null, message: 'm', evidence: null }] as never[];
+    for (const d of inv.devices) {
+      for (const f of [[], findings]) {
+        expect(searchKey(['isolated', 'group_shared'], d, f)).toBe(['isolated', 'group_shared', ...searchableText(d, f)].join('\n'));
+      }
+    }
+    const bare = { ...byAddress('0000:01:00.0'), subsystemVendorId: null, vendorName: null, driver: null, driverOverride: '' };
+    expect(searchKey(['shared'], bare, []).split('\n')).toEqual(['shared', ...searchableText(bare, [])]);
+    expect(searchKey(['shared'], bare, [])).toContain('\nno driver');
   });
 });

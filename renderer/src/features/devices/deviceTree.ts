@@ -4,7 +4,7 @@
  */
 import type { Finding, GroupIsolation, Inventory, PciDevice, Severity } from '../../../../shared/model';
 import { groupSubject, pciClass } from '../../../../shared/model';
-import { isEmptyQuery, keyMatches, parseDeviceQuery, searchableText, searchKey, type DeviceQuery } from './deviceFilter';
+import { isEmptyQuery, keyMatches, parseDeviceQuery, searchKey, type DeviceQuery } from './deviceFilter';
 
 export interface FunctionRow {
   kind: 'function';
@@ -169,7 +169,7 @@ function addSearchKeys(index: TreeIndex, more: () => boolean = () => true): void
   while (index.keyedGroups < groups.length && more()) {
     const group = groups[index.keyedGroups++]!;
     const groupWords = groupText(group.isolation, group.findings);
-    for (const row of group.subRows) index.keys.set(row, searchKey([...groupWords, ...searchableText(row.device, row.findings)]));
+    for (const row of group.subRows) index.keys.set(row, searchKey(groupWords, row.device, row.findings));
   }
 }
 
