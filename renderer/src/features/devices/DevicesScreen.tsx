@@ -57,6 +57,9 @@ function IommuOffState({ inventory, finding }: { inventory: Inventory; finding: 
   );
 }
 
+/** The longest idle slice spent on search keys: short enough that a keystroke never waits on one for long. */
+const IDLE_SLICE_MS = 8;
+
 export function DevicesScreen() {
   const inventory = useInventory((s) => s.inventory);
   const error = useInventory((s) => s.error);
@@ -82,11 +85,14 @@ export function DevicesScreen() {
     if (tree) markUntilPainted(PERF_MARKS.devicesTable, { filter, functions: tree.shownFunctions });
   }, [tree, filter]);
   // The filter's search keys are built once the table is on screen, in idle slices, so no frame waits for them.
+  // A slice stops after IDLE_SLICE_MS even when the browser offers more (an idle deadline can be 50 ms): a key
+  // pressed meanwhile waits for the slice to end before its frame.
   useEffect(() => {
     if (!inventory) return;
     let id = 0;
     const step = (deadline: IdleDeadline) => {
-      if (!prepareDeviceSearch(inventory, () => deadline.timeRemaining() > 1)) id = requestIdleCallback(step);
+      const end = performance.now() + IDLE_SLICE_MS;
+      if (!prepareDeviceSearch(inventory, () => deadline.timeRemaining() > 1 && performance.now() < end)) id = requestIdleCallback(step);
     };
     id = requestIdleCallback(step);
     return () => cancelIdleCallback(id);
