@@ -296,8 +296,8 @@ export class PciReadCache {
   /** The addresses the last scan listed, in order. */
   private lastListing: string[] = [];
 
-  /** True when `listing` (sorted) holds the same addresses as the last scan's: no function came or went. */
-  sameListing(listing: string[]): boolean {
+  /** Records this scan's `listing` (sorted); true when it holds the same addresses as the last one's. */
+  recordListing(listing: string[]): boolean {
     const last = this.lastListing;
     this.lastListing = listing;
     return last.length === listing.length && last.every((a, i) => a === listing[i]);
@@ -352,7 +352,7 @@ export function readPciDevices(opts: PciReadOptions, cache: PciReadCache = new P
   const seen = new Set<string>();
   const names = listing.value.sort();
   const bindings = cache.isEmpty ? null : readDriverBindings(opts.root);
-  const sameListing = cache.sameListing(names);
+  const sameListing = cache.recordListing(names);
   for (const name of names) {
     if (!PCI_ADDRESS_RE.test(name)) {
       notices.push(`ignored ${busDir}/${name}: not a PCI address`);

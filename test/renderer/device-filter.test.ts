@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deviceMatches, parseDeviceQuery, searchableText, searchKey } from '../../renderer/src/features/devices/deviceFilter';
+import { deviceMatches, parseDeviceQuery, searchKey } from '../../renderer/src/features/devices/deviceFilter';
 import { sampleInventory } from './sample-inventory';
 
 const inv = sampleInventory();
@@ -49,15 +49,21 @@ describe('deviceMatches', () => {
 });
 
 describe('searchKey', () => {
-  it('holds the group words and exactly the fields searchableText lists, one per line, lower-cased', () => {
+  it('holds the group words, then each non-empty field, one per line, lower-cased', () => {
+    const gpu = byAddress('0000:01:00.0');
     const findings = [{ code: 'RESET_QUIRK', severity: 'warning', subject: null, message: 'm', evidence: null }] as never[];
-    for (const d of inv.devices) {
-      for (const f of [[], findings]) {
-        expect(searchKey(['isolated', 'group_shared'], d, f)).toBe(['isolated', 'group_shared', ...searchableText(d, f)].join('\n'));
-      }
-    }
-    const bare = { ...byAddress('0000:01:00.0'), subsystemVendorId: null, vendorName: null, driver: null, driverOverride: '' };
-    expect(searchKey(['shared'], bare, []).split('\n')).toEqual(['shared', ...searchableText(bare, [])]);
-    expect(searchKey(['shared'], bare, [])).toContain('\nno driver');
+    const lines = searchKey(['isolated', 'group_shared'], gpu, findings).split('\n');
+    expect(lines.slice(0, 5)).toEqual(['isolated', 'group_shared', '0000:01:00.0', '01:00.0', `${gpu.vendorId}:${gpu.deviceId}`]);
+    for (const name of [gpu.vendorName, gpu.deviceName, gpu.className]) expect(lines).toContain(name!.toLowerCase());
+    expect(lines).toContain(gpu.classCode.slice(0, 4));
+    expect(lines).toContain(gpu.driver!.toLowerCase());
+    expect(lines.at(-1)).toBe('reset_quirk');
+    expect(lines.every((l) => l !== '' && l === l.toLowerCase())).toBe(true);
+
+    const bare = { ...gpu, subsystemVendorId: null, vendorName: null, driver: null, driverOverride: '' };
+    const bareLines = searchKey([], bare, []).split('\n').slice(1);
+    expect(bareLines).toContain('no driver');
+    expect(bareLines).not.toContain('');
+    expect(bareLines).toHaveLength(lines.length - 2 - 1 - 1 - (gpu.subsystemVendorId ? 1 : 0) - (gpu.driverOverride ? 1 : 0));
   });
 });

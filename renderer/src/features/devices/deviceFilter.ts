@@ -25,32 +25,11 @@ export function isEmptyQuery(query: DeviceQuery): boolean {
   return query.terms.length === 0 && query.groupId === null;
 }
 
-/** Every string a term may match for one function, lower-cased. */
-export function searchableText(device: PciDevice, findings: readonly Finding[]): string[] {
-  const fields: (string | null)[] = [
-    device.address,
-    // `01:00.0`, the spelling lspci prints without -D
-    device.address.slice(5),
-    `${device.vendorId}:${device.deviceId}`,
-    device.subsystemVendorId && device.subsystemDeviceId ? `${device.subsystemVendorId}:${device.subsystemDeviceId}` : null,
-    device.vendorName,
-    device.deviceName,
-    device.subsystemVendorName,
-    device.subsystemName,
-    device.className,
-    device.classCode.slice(0, 4),
-    device.driver ?? 'no driver',
-    device.driverOverride,
-    ...findings.map((f) => f.code),
-  ];
-  return fields.filter((f): f is string => f !== null && f !== '').map((f) => f.toLowerCase());
-}
-
 /**
- * One function's searchable text as one string, built once per scan: its group's words, then searchableText's
- * fields, one per line, lower-cased. A term matches a field when the key includes it, and no term spans two
- * fields because terms hold no newline. Built by concatenation and one toLowerCase, without searchableText's
- * arrays: a filter typed right after a large host appears may have to build all 4,000 keys at once.
+ * One function's searchable text as one string, built once per scan: its group's words, then every field a term
+ * may match (address, short address, IDs, names, class, driver or `no driver`, override, finding codes), one per
+ * line, lower-cased; empty fields are left out. A term matches a field when the key includes it, and no term spans two
+ * fields because terms hold no newline. Built by concatenation and one toLowerCase, without an array per function: a filter typed right after a large host appears may have to build all 4,000 keys at once.
  */
 export function searchKey(groupWords: readonly string[], device: PciDevice, findings: readonly Finding[]): string {
   let key = groupWords.join('\n');
@@ -80,7 +59,5 @@ export function keyMatches(terms: readonly string[], key: string): boolean {
 
 /** Whether one function matches every term of the query (group queries are decided by the caller). */
 export function deviceMatches(query: DeviceQuery, device: PciDevice, findings: readonly Finding[]): boolean {
-  if (query.terms.length === 0) return true;
-  const haystack = searchableText(device, findings);
-  return query.terms.every((term) => haystack.some((field) => field.includes(term)));
+  return keyMatches(query.terms, searchKey([], device, findings));
 }
