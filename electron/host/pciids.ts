@@ -42,6 +42,9 @@ export class PciIdsDatabase {
   private readonly names: Map<string, PciNames>;
   private readonly deviceEntries = new Map<string, { name: string; subsystems: Range } | null>();
 
+  /** Why the file could not be read when it was first needed (see loadPciIds), else null. */
+  readProblem: string | null = null;
+
   /** Called after a function's names were looked up for the first time (so the names cache can save them). */
   onNewNames: (() => void) | null = null;
 
@@ -265,18 +268,20 @@ export function loadPciIds(explicitPath?: string): PciIdsLoad {
     const cacheFile = namesCacheFile();
     const known = cacheFile === null ? null : readNamesCache(cacheFile, identity);
     let db: PciIdsDatabase;
-    // Set when a late read fails (the file went between its stat and the first unknown function): nothing is saved.
-    let lateReadFailed = false;
     if (known) {
       // The cache was written from this file as it is (same inode, size and times), when it looked like pci.ids.
+      // If the file cannot be read when a function the cache does not know turns up, that function is named by
+      // ID only, the scan says why (readProblem), and nothing is saved.
       db = new PciIdsDatabase(() => {
+        let why: string;
         try {
           const bytes = readRegularFile(file);
           if (looksLikePciIds(bytes)) return bytes;
-        } catch {
-          // Named by ID only, as for a missing pci.ids.
+          why = 'it no longer looks like pci.ids';
+        } catch (err) {
+          why = (err as Error).message;
         }
-        lateReadFailed = true;
+        db.readProblem = `pci.ids file ${file} could not be read for functions not named before (${why}): those show IDs only`;
         return Buffer.alloc(0);
       }, known);
     } else {
@@ -290,7 +295,7 @@ export function loadPciIds(explicitPath?: string): PciIdsLoad {
         continue;
       }
     }
-    if (cacheFile !== null) saveNewNames(db, cacheFile, identity, () => !lateReadFailed);
+    if (cacheFile !== null) saveNewNames(db, cacheFile, identity, () => db.readProblem === null);
     loaded.set(file, { identity: key, db });
     return { kind: 'loaded', path: file, db };
   }

@@ -131,7 +131,7 @@ export function scanHost(options: ScanOptions = {}): Inventory {
     interruptRemapping: boot.interruptRemapping,
     offlineCpus: cpuReading.offline,
     hugepages: readHugepages(path.join(root, 'sys/kernel/mm/hugepages'), notice),
-    pciIds: pciIds.kind === 'loaded' ? { path: pciIds.path, notice: null } : { path: null, notice: pciIds.notice },
+    pciIds: pciIds.kind === 'loaded' ? { path: pciIds.path, notice: pciIds.db.readProblem } : { path: null, notice: pciIds.notice },
     notices,
   };
   return { host, devices, groups, numa, cpus: cpuReading.cpus, findings: analyse({ host, devices, groups, numa }) };

@@ -110,6 +110,28 @@ describe('pci.ids names cache', () => {
     expect((await namesOf(file, [GPU, AUDIO, SATA])).opens).toBe(0);
   });
 
+  it('pci.ids unreadable when a function the cache does not know turns up: IDs only, the reason said, nothing saved', async () => {
+    const file = pciIdsFile();
+    await namesOf(file, [GPU]);
+    const saved = fs.readFileSync(cacheFile(), 'utf8');
+    const run = await freshRun(file);
+    const loaded = run.loadPciIds(file);
+    if (loaded.kind !== 'loaded') throw new Error(loaded.notice);
+    expect(loaded.db.namesFor(GPU).vendorName).toBe('NVIDIA Corporation');
+    expect(loaded.db.readProblem).toBeNull();
+    // The file vanishes for this process between its stat and the first unknown function (root ignores modes).
+    const realOpen = fs.openSync;
+    vi.spyOn(fs, 'openSync').mockImplementation((p, ...rest) => {
+      if (p === file) throw Object.assign(new Error(`EACCES: permission denied, open '${file}'`), { code: 'EACCES' });
+      return realOpen(p, ...(rest as [fs.OpenMode]));
+    });
+    expect(loaded.db.namesFor(SATA)).toMatchObject({ vendorName: null, deviceName: null });
+    expect(loaded.db.readProblem).toMatch(/could not be read for functions not named before \(EACCES/);
+    vi.restoreAllMocks();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(fs.readFileSync(cacheFile(), 'utf8')).toBe(saved);
+  });
+
   const changes: [string, (file: string) => Promise<string> | string, string | null][] = [
     ['its size', (f) => (fs.appendFileSync(f, '# one more line\n'), f), null],
     ['its mtime alone', (f) => (fs.utimesSync(f, MTIME + 1, MTIME + 1), f), null],
