@@ -147,6 +147,28 @@ export function readText(path: string, maxBytes = MAX_FILE_BYTES): AttrRead {
 }
 
 /**
+ * Whether a file holds `needle` (ASCII), read a chunk at a time and no further than the first match: a large
+ * procfs file (/proc/interrupts is a line per IRQ with a column per CPU, hundreds of KiB on a big host, built by
+ * the kernel as it is read) is neither read whole nor decoded. Past `maxBytes` without a match: an error (EFBIG).
+ */
+export function fileContains(path: string, needle: string, maxBytes = MAX_FILE_BYTES): Read<boolean> {
+  return withFile(path, (fd) => {
+    let held = 0; // bytes at the start of `buffer` carried over from the last chunk (a match may span two reads)
+    let total = 0;
+    for (;;) {
+      const n = fs.readSync(fd, buffer, held, buffer.length - held, null);
+      if (n === 0) return { value: false, usual: total > 0 };
+      total += n;
+      const end = held + n;
+      if (buffer.subarray(0, end).indexOf(needle, 0, 'latin1') !== -1) return { value: true, usual: true };
+      if (total > maxBytes) throw Object.assign(new Error(`${path}: no '${needle}' in its first ${maxBytes} bytes`), { code: 'EFBIG' });
+      held = Math.min(needle.length - 1, end);
+      buffer.copy(buffer, 0, end - held, end);
+    }
+  });
+}
+
+/**
  * Reads a sysfs attribute: the kernel hands over a whole attribute (at most a page) in the first read,
  * so one read() is enough, which saves a syscall per file over reading to EOF (a scan reads ~10k files).
  */

@@ -1,7 +1,7 @@
 /** Host-level readers: CPU, kernel, command line, modules, hugepages, NUMA nodes, IOMMU groups. */
 import path from 'node:path';
 import type { CpuInfo, HugepagePool, NumaNode } from '../../shared/model';
-import { listDir, parseCpuList, readText } from './sysfs';
+import { fileContains, listDir, parseCpuList, readText } from './sysfs';
 
 /** Collects host-level problems in words, for HostInfo.notices. */
 export type NoticeSink = (notice: string) => void;
@@ -129,13 +129,14 @@ export function readNumaNodes(root: string, notice: NoticeSink): NumaNode[] {
 }
 
 /**
- * Whether interrupt remapping is active: the kernel names remapped MSI chips `IR-PCI-MSI` (Intel and AMD)
- * in /proc/interrupts. null when that file is unavailable.
+ * Whether interrupt remapping is active: the kernel names remapped interrupt chips `IR-IO-APIC`, `IR-PCI-MSI`
+ * (Intel and AMD) in /proc/interrupts. Read only up to the first `IR-`, which is near the top when remapping is on:
+ * the file has a column per CPU and the kernel builds it as it is read (hundreds of KiB on a large host).
+ * null when that file is unavailable.
  */
 export function readInterruptRemapping(root: string): boolean | null {
-  const r = readText(path.join(root, 'proc/interrupts'));
-  if (r.kind !== 'value') return null;
-  return r.value.includes('IR-');
+  const r = fileContains(path.join(root, 'proc/interrupts'), 'IR-');
+  return r.kind === 'value' ? r.value : null;
 }
 
 /** True for kernels >= 5.15, which expose `reset_method` whenever a function has any reset method. */

@@ -141,11 +141,11 @@ function functionNumber(address: string): number {
   return Number(address.slice(address.lastIndexOf('.') + 1));
 }
 
-/** Whether a rule applies: null when not, else the caveat (empty string when certain). */
+/**
+ * Whether a rule of rulesFor(vendor, device) applies (its vendor and device set already match): null when not,
+ * else the caveat (empty string when certain).
+ */
 function applies(rule: QuirkRule, q: QuirkQuery): string | null {
-  const vendorId = q.vendorId.toLowerCase();
-  const deviceId = q.deviceId.toLowerCase();
-  if (!rule.vendors.includes(vendorId) || !deviceInSet(deviceId, rule.devices)) return null;
   if (rule.classPrefix !== undefined && !q.classCode.toLowerCase().startsWith(rule.classPrefix)) return null;
   if (rule.fn !== undefined && functionNumber(q.address) !== rule.fn) return null;
   const caveats: string[] = [];
@@ -167,21 +167,22 @@ function applies(rule: QuirkRule, q: QuirkQuery): string | null {
   return caveats.join('; ');
 }
 
-let rulesByVendor: Map<string, QuirkRule[]> | null = null;
+/** The rules whose vendor and device set cover `vendor:device`, in table order, built on first use of each ID. */
+const rulesById = new Map<string, QuirkRule[]>();
 
-/** The table's rules that name `vendorId`, in table order: findings look up every function on every rescan. */
-function rulesForVendor(vendorId: string): QuirkRule[] {
-  if (rulesByVendor === null) {
-    rulesByVendor = new Map();
-    for (const rule of QUIRK_TABLE) {
-      for (const v of rule.vendors) {
-        const list = rulesByVendor.get(v);
-        if (list) list.push(rule);
-        else rulesByVendor.set(v, [rule]);
-      }
-    }
+/**
+ * The table's rules for one vendor:device ID (lower case), in table order: findings look up every function on
+ * every scan, and a host's functions share few IDs (200 identical cards: one lookup of the table, not 200).
+ */
+function rulesFor(vendorId: string, deviceId: string): QuirkRule[] {
+  const key = `${vendorId}:${deviceId}`;
+  let rules = rulesById.get(key);
+  if (rules === undefined) {
+    if (rulesById.size >= 10_000) rulesById.clear(); // a host has a few dozen IDs: this only bounds a long-lived process
+    rules = QUIRK_TABLE.filter((rule) => rule.vendors.includes(vendorId) && deviceInSet(deviceId, rule.devices));
+    rulesById.set(key, rules);
   }
-  return rulesByVendor.get(vendorId) ?? [];
+  return rules;
 }
 
 /**
@@ -190,7 +191,7 @@ function rulesForVendor(vendorId: string): QuirkRule[] {
  */
 export function lookupQuirks(d: QuirkQuery): QuirkMatch[] {
   const matches: QuirkMatch[] = [];
-  for (const rule of rulesForVendor(d.vendorId.toLowerCase())) {
+  for (const rule of rulesFor(d.vendorId.toLowerCase(), d.deviceId.toLowerCase())) {
     const caveat = applies(rule, d);
     if (caveat === null) continue;
     const info = QUIRK_KIND_INFO[rule.kind];

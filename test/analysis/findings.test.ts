@@ -185,6 +185,10 @@ describe('IDENTICAL_IDS', () => {
     expect(first.message).toContain('0000:11:00.0, 0000:12:00.0, 0000:13:00.0, 0000:1b:00.0 and 7 others');
     expect(first.message.length).toBeLessThan(600);
     expect(first.evidence).toContain('and 7 others');
+    // A card among the first peers names the others around it; one further down names the first four.
+    expect(found.find((f) => f.subject === '0000:12:00.0')!.message).toContain('0000:10:00.0, 0000:11:00.0, 0000:13:00.0, 0000:1b:00.0 and 7 others');
+    expect(found.find((f) => f.subject === '0000:16:00.0')!.message).toContain('0000:10:00.0, 0000:11:00.0, 0000:12:00.0, 0000:1b:00.0 and 7 others');
+    expect(found.find((f) => f.subject === '0000:1b:00.0')!.message).toContain('0000:10:00.0, 0000:11:00.0, 0000:12:00.0, 0000:13:00.0 and 7 others');
   });
 
   it('does not fire for different GPUs, nor for identical non-display functions', () => {
