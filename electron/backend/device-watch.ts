@@ -3,7 +3,7 @@
  * sysfs has no inotify, so this polls a cheap signature: the device addresses under ROOT/sys/bus/pci/devices
  * and where each one's `driver` link points. Polling runs only while someone is subscribed.
  */
-import { promises as fs } from 'node:fs';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 
 /** One line per function, `ADDRESS=DRIVER` (`-` when unbound), sorted; a read failure is part of the signature too. */

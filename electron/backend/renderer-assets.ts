@@ -3,7 +3,7 @@
  * type and sets the security headers. Both the web bridge (http) and Electron's `app://` protocol use it,
  * so the two shells cannot drift apart on the CSP or on path checks.
  */
-import { promises as fs } from 'node:fs';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 
 /** The renderer's Content-Security-Policy: our own scripts only, no eval, no framing, no plugins. */
