@@ -4,7 +4,9 @@
 // cards (200: 1,006 functions). For each:
 // - whole process: `bin/vfio-pilot scan --json`, bare `node -e 0` and `lspci -vmm -nn -D -k`, run round-robin
 //   (one of each per round, so the machine's drift hits all alike); the scan's own cost is scan minus node -e 0
-//   of the same round. Targets: own cost at most 1.0x lspci's whole run. The plain whole-process ratio is printed too.
+//   of the same round. Targets: own cost at most 1.0x lspci's whole run. The plain whole-process ratio is printed too,
+//   and the launcher's share apart (bin/vfio-pilot is a shell script; as root it also runs stat to check that the
+//   node it starts is root's), with the scan's own cost without it (node dist/node/cli.cjs scan --json).
 // - warm rescan: scanHost again in a long-running process after a first read (targets 2 ms at 75, 10 ms at 1,006).
 // - peak memory (maxRSS) of `scan --json` on the large host.
 // BENCH_BASELINE=DIR (a checkout or copy of another build, with bin/vfio-pilot and dist/node/) is measured in the
@@ -149,6 +151,11 @@ function benchHost(name, root, warmTarget) {
   ];
   if (snapshot) commands.push({ cmd: process.execPath, args: ['--snapshot-blob', snapshot, 'scan', ...scanArgs.slice(1)], env: nodeEnv });
   const noCache = commands.push({ cmd: path.join(repo, 'bin/vfio-pilot'), args: scanArgs, env: noCacheEnv }) - 1;
+  // The launcher's share (a shell, and as root a stat process checking that node is root's), and the scan without it.
+  const bundle = path.join(repo, 'dist/node/cli.cjs');
+  const direct = commands.push({ cmd: process.execPath, args: [bundle, ...scanArgs], env: nodeEnv }) - 1;
+  const launcherHelp = commands.push({ cmd: path.join(repo, 'bin/vfio-pilot'), args: ['help'], env: nodeEnv }) - 1;
+  const directHelp = commands.push({ cmd: process.execPath, args: [bundle, 'help'], env: nodeEnv }) - 1;
   const { times, outs } = timeRounds(commands);
   const [node, lspci] = [times[0], times[1]];
   const lspciFunctions = outs[1].split('\n\n').filter((b) => b.includes('Slot:')).length;
@@ -173,6 +180,11 @@ function benchHost(name, root, warmTarget) {
   const cold = times[noCache].map((t, i) => t - node[i]);
   console.log(`  [this build, names cache off (VFIO_PILOT_NO_CACHE=1)]`);
   console.log(`    scan --json, whole process       ${fmt(stats(times[noCache]))}   own cost / lspci ${(median(cold) / lspciMedian).toFixed(2)}x`);
+  const launcher = times[launcherHelp].map((t, i) => t - times[directHelp][i]);
+  const bare = stats(times[direct].map((t, i) => (t - node[i]) / lspciMedian));
+  console.log(`  [this build, without bin/vfio-pilot: node dist/node/cli.cjs scan --json]`);
+  console.log(`    launcher (bin/vfio-pilot help - node dist/node/cli.cjs help)   ${fmt(stats(launcher))}${process.geteuid?.() === 0 ? '   (as root: with its check that node is root\'s, a stat process)' : ''}`);
+  console.log(`    own cost without it / lspci      ${bare.median.toFixed(2)}x (min ${bare.min.toFixed(2)}, max ${bare.max.toFixed(2)})`);
   if (cpuTimes) {
     const cpu = cpuRounds(commands);
     const lspciCpu = median(cpu[1]);
