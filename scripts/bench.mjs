@@ -13,8 +13,9 @@
 // same rounds and printed beside, so a change shows its before and after. BENCH_RUNS rounds (default 15).
 // With perf installed, CPU time (task-clock) of the same commands is printed too (BENCH_CPU=0: not).
 // BENCH_SNAPSHOT=1 also times the scan from a V8 startup snapshot. BENCH_SKIP_RENDERER=1 skips the renderer's part.
-// The pci.ids names cache lives in a directory of the bench's own (XDG_CACHE_HOME), filled by the first round (not
-// counted); the same rounds time this build with it off too (VFIO_PILOT_NO_CACHE=1: a first run, or a new pci.ids).
+// The caches (pci.ids names, V8 code of the command bundles) live in a directory of the bench's own (XDG_CACHE_HOME),
+// filled by the first round (not counted); the same rounds time this build with them off too (VFIO_PILOT_NO_CACHE=1:
+// a first run, a new pci.ids or a new build).
 // Prints figures (median, min, max); it does not fail on a missed target (timings belong here, not in tests).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -178,7 +179,7 @@ function benchHost(name, root, warmTarget) {
     console.log(`    warm in-process rescan           ${fmt(warm, 'ms', 2)}   target <= ${warmTarget} ms: ${verdict(warm.median <= warmTarget)}`);
   });
   const cold = times[noCache].map((t, i) => t - node[i]);
-  console.log(`  [this build, names cache off (VFIO_PILOT_NO_CACHE=1)]`);
+  console.log(`  [this build, caches off (VFIO_PILOT_NO_CACHE=1): names and code]`);
   console.log(`    scan --json, whole process       ${fmt(stats(times[noCache]))}   own cost / lspci ${(median(cold) / lspciMedian).toFixed(2)}x`);
   const launcher = times[launcherHelp].map((t, i) => t - times[directHelp][i]);
   const bare = stats(times[direct].map((t, i) => (t - node[i]) / lspciMedian));
@@ -195,7 +196,7 @@ function benchHost(name, root, warmTarget) {
       console.log(`    [${b.label}] scan ${fmt(stats(cpu[2 + k]))}, own ${fmt(stats(own))}, own / lspci ${ratio.median.toFixed(2)}x (min ${ratio.min.toFixed(2)}, max ${ratio.max.toFixed(2)})`);
     });
     const cold = cpu[noCache].map((t, i) => t - cpu[0][i]);
-    console.log(`    [this build, names cache off] scan ${fmt(stats(cpu[noCache]))}, own / lspci ${(median(cold) / lspciCpu).toFixed(2)}x`);
+    console.log(`    [this build, caches off] scan ${fmt(stats(cpu[noCache]))}, own / lspci ${(median(cold) / lspciCpu).toFixed(2)}x`);
     if (snapshot) {
       const own = cpu[2 + builds.length].map((t, i) => t - cpu[0][i]);
       console.log(`    [startup snapshot] scan ${fmt(stats(cpu[2 + builds.length]))}, own / lspci ${(median(own) / lspciCpu).toFixed(2)}x`);

@@ -71,6 +71,8 @@ if (only.length === 0 || only.includes('node')) {
         target: 'node20',
         format: 'cjs',
         external: externalFor(b),
+        // The CLI loads each command's bundle through V8's code cache (electron/cli/code-cache.ts).
+        define: b.in === 'electron/cli/main.ts' ? { __COMMAND_BUNDLES__: 'true' } : undefined,
         plugins: [builtinFacades],
         // import('./scan') becomes require('./scan'): CommonJS loading, no ESM loader on the start-up path.
         supported: { 'dynamic-import': false },
