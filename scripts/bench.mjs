@@ -12,7 +12,8 @@
 // BENCH_BASELINE=DIR (a checkout or copy of another build, with bin/vfio-pilot and dist/node/) is measured in the
 // same rounds and printed beside, so a change shows its before and after. BENCH_RUNS rounds (default 15).
 // With perf installed, CPU time (task-clock) of the same commands is printed too (BENCH_CPU=0: not).
-// BENCH_SNAPSHOT=1 also times the scan from a V8 startup snapshot. BENCH_SKIP_RENDERER=1 skips the renderer's part.
+// With valgrind installed, user-space instruction counts too (BENCH_INSTR=0: not). BENCH_SNAPSHOT=1 also times
+// the scan from a V8 startup snapshot. BENCH_SKIP_RENDERER=1 skips the renderer's part.
 // The caches (pci.ids names, V8 code of the command bundles) live in a directory of the bench's own (XDG_CACHE_HOME),
 // filled by the first round (not counted); the same rounds time this build with them off too (VFIO_PILOT_NO_CACHE=1:
 // a first run, a new pci.ids or a new build).
@@ -143,6 +144,21 @@ function peakRss(dir, root) {
   return stats(kib);
 }
 
+// Instructions in user space (valgrind's callgrind) of node -e 0 and of each build's scan run directly: a count that
+// does not move with the machine's load, so a before/after shows through noise that wall and CPU times cannot
+// (lspci's own cost is mostly in the kernel, which this does not count: no ratio to it). BENCH_INSTR=0: off.
+const instrCounts = process.env.BENCH_INSTR !== '0' && spawnSync('valgrind', ['--version']).status === 0;
+function instructions(cmd, args, env) {
+  const counts = [];
+  for (let i = 0; i < 3; i++) {
+    const r = spawnSync('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', cmd, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env });
+    const m = /Collected : (\d+)/.exec(r.stderr);
+    if (r.status !== 0 || !m) throw new Error(`callgrind ${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-500)}`);
+    counts.push(Number(m[1]) / 1e6);
+  }
+  return median(counts);
+}
+
 function benchHost(name, root, warmTarget) {
   const scanArgs = ['scan', '--json', '--root', root, '--pci-ids', pciIds];
   const commands = [
@@ -201,6 +217,11 @@ function benchHost(name, root, warmTarget) {
       const own = cpu[2 + builds.length].map((t, i) => t - cpu[0][i]);
       console.log(`    [startup snapshot] scan ${fmt(stats(cpu[2 + builds.length]))}, own / lspci ${(median(own) / lspciCpu).toFixed(2)}x`);
     }
+  }
+  if (instrCounts) {
+    const floor = instructions(process.execPath, ['-e', '0'], nodeEnv);
+    const own = builds.map((b) => instructions(process.execPath, [path.join(b.dir, 'dist/node/cli.cjs'), ...scanArgs], nodeEnv) - floor);
+    console.log(`  instructions in user space (callgrind, median of 3): node -e 0 ${floor.toFixed(1)}M; scan's own (node dist/node/cli.cjs scan --json - node -e 0): ${builds.map((b, k) => `[${b.label}] ${own[k].toFixed(1)}M`).join(', ')}`);
   }
   if (snapshot) {
     // Against node running the bundle directly (no launcher), since the snapshot runs without it too.
