@@ -268,7 +268,8 @@ function readSriov(device: PciDevice, dir: string, has: DynamicAttrs): void {
   else if (totalVfs !== null) device.errors.push({ file: 'sriov_totalvfs', message: `malformed values '${totalVfs}'/'${numVfs}'` });
 }
 
-export type PciListing = { kind: 'value'; devices: PciDevice[]; notices: string[] } | { kind: 'error'; message: string };
+/** `unchanged`: every device read as the last scan with this cache saw it (PciReadCache.unchanged), and no notices. */
+export type PciListing = { kind: 'value'; devices: PciDevice[]; notices: string[]; unchanged: boolean } | { kind: 'error'; message: string };
 
 /**
  * Which driver each function is bound to, seen from the drivers' side: the ROOT/sys/bus/pci/drivers/NAME/ADDRESS
@@ -315,12 +316,28 @@ export class PciReadCache {
   private entries = new Map<string, { link: string | null; dir: string; names: PciIdsDatabase | null; device: PciDevice; dynamic: DynamicAttrs }>();
   /** The addresses the last scan listed, in order. */
   private lastListing: string[] = [];
+  /** False once this scan read a device that is new, changed or had errors, or dropped one (see `unchanged`). */
+  private same = false;
 
   /** Records this scan's `listing` (sorted); true when it holds the same addresses as the last one's. */
   recordListing(listing: string[]): boolean {
     const last = this.lastListing;
     this.lastListing = listing;
-    return last.length === listing.length && last.every((a, i) => a === listing[i]);
+    this.same = last.length === listing.length && last.every((a, i) => a === listing[i]);
+    return this.same;
+  }
+
+  /**
+   * Whether this scan's devices read exactly as the last scan's: the same addresses, each remembered, with the same
+   * run-time attributes and no errors. Then whatever was derived from the last scan's devices (findings) still holds.
+   */
+  get unchanged(): boolean {
+    return this.same;
+  }
+
+  /** A device this scan could not read at all (nothing remembered for it). */
+  markChanged(): void {
+    this.same = false;
   }
 
   /** The bus link text remembered for `address`; undefined when nothing is remembered (read it). */
@@ -339,10 +356,12 @@ export class PciReadCache {
       if (bindings !== null && (bindings.get(address) ?? null) === hit.device.driver) readSriov(device, hit.dir, hit.dynamic);
       else readDynamicAttrs(device, hit.dir, hit.dynamic, hit.device, opts.kernelHasResetMethod);
       if (device.errors.length === 0) {
+        if (!sameRunTimeAttrs(device, hit.device)) this.same = false;
         hit.device = device;
         return device;
       }
     }
+    this.same = false;
     const dir = link === null ? path.join(busDir, address) : resolveBusLink(busDir, link);
     const fresh = readPciDevice(address, dir, opts);
     if (fresh.device.errors.length === 0) this.entries.set(address, { link, dir, names: opts.names, ...fresh });
@@ -357,15 +376,31 @@ export class PciReadCache {
 
   /** Drops devices that left the bus. */
   retain(addresses: Set<string>): void {
-    for (const a of this.entries.keys()) if (!addresses.has(a)) this.entries.delete(a);
+    for (const a of this.entries.keys()) {
+      if (addresses.has(a)) continue;
+      this.entries.delete(a);
+      this.same = false;
+    }
   }
+}
+
+/** The attributes a rescan reads again (readDynamicAttrs) hold the same values in `a` and `b`. */
+function sameRunTimeAttrs(a: PciDevice, b: PciDevice): boolean {
+  const sameList = (x: string[] | null, y: string[] | null) => x === y || (x !== null && y !== null && x.length === y.length && x.every((v, i) => v === y[i]));
+  return (
+    a.driver === b.driver &&
+    a.driverOverride === b.driverOverride &&
+    sameList(a.resetMethods, b.resetMethods) &&
+    a.sriov?.totalVfs === b.sriov?.totalVfs &&
+    a.sriov?.numVfs === b.sriov?.numVfs
+  );
 }
 
 /** Every function under ROOT/sys/bus/pci/devices, sorted by address; `cache` makes rescans cheap. */
 export function readPciDevices(opts: PciReadOptions, cache: PciReadCache = new PciReadCache()): PciListing {
   const busDir = path.join(opts.root, 'sys/bus/pci/devices');
   const listing = listDir(busDir);
-  if (listing.kind === 'absent') return { kind: 'value', devices: [], notices: [`${busDir} does not exist: no PCI bus visible`] };
+  if (listing.kind === 'absent') return { kind: 'value', devices: [], notices: [`${busDir} does not exist: no PCI bus visible`], unchanged: false };
   if (listing.kind === 'error') return { kind: 'error', message: `cannot list ${busDir}: ${listing.message}` };
   const notices: string[] = [];
   const devices: PciDevice[] = [];
@@ -392,10 +427,11 @@ export function readPciDevices(opts: PciReadOptions, cache: PciReadCache = new P
       // One bad entry (a self-looping link, a regular file, an unreadable directory) is that device's error;
       // the scan goes on (issue 12).
       devices.push(unreadableDevice(name, opts.root, `${busDir}/${name}`, err));
+      cache.markChanged();
     }
   }
   cache.retain(seen);
-  return { kind: 'value', devices, notices };
+  return { kind: 'value', devices, notices, unchanged: cache.unchanged && notices.length === 0 };
 }
 
 /** A function whose directory could not be read at all: its address and the error, every field unknown. */

@@ -11,8 +11,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PciReadCache, readPciDevices } from '../../electron/host/pci';
 import { loadPciIds } from '../../electron/host/pciids';
 import { scanHost } from '../../electron/host/scan';
+import { analyse } from '../../shared/analysis/findings';
 import type { PciDevice } from '../../shared/model';
 import { buildFixtureRoot, type FixtureHost } from '../fixtures/builder';
+import { fixtureHosts } from '../fixtures/hosts/index';
 import { moveDriver } from '../support/move-driver';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vfio-pilot-scan-cache-'));
@@ -211,6 +213,59 @@ describe('rescan caches', () => {
     const same = loadPciIds(ids);
     const again = loadPciIds(ids);
     expect(same.kind === 'loaded' && again.kind === 'loaded' && same.db === again.db).toBe(true);
+  });
+
+  it('findings are drawn again after any change to a device or a host fact, and reused only when nothing changed', () => {
+    const { root, ids } = fresh();
+    // An AMD Polaris card: its vendor-reset finding reads differently once the vendor_reset module is loaded.
+    // The boot display too, so that a finding names it by its class name from pci.ids.
+    plugDevice(root, '0000:00:1c.0', 'pci0000:00', 0x1002, 0x67df, 0x030000, 7);
+    fs.writeFileSync(path.join(deviceDir(root, '0000:00:1c.0'), 'boot_vga'), '1\n');
+    /** A rescan, and its findings checked against analyse on the very inventory it returned. */
+    const scan = () => {
+      const inventory = scanHost({ root, pciIdsPath: ids });
+      expect(inventory.findings).toEqual(analyse(inventory));
+      return inventory;
+    };
+    const messages = (i: { findings: { message: string }[] }) => i.findings.map((f) => f.message).join('\n');
+    const first = scan();
+    const again = scan();
+    // Nothing changed: the same finding objects (not drawn again), in an array of its own.
+    expect(again.findings[0]).toBe(first.findings[0]);
+    expect(again.findings).not.toBe(first.findings);
+
+    // A rebind with a new reset method: the GPU's no-FLR finding goes.
+    expect(messages(again)).toContain(`${GPU} has no FLR`);
+    setDriver(root, GPU, 'vfio-pci');
+    fs.writeFileSync(path.join(deviceDir(root, GPU), 'reset_method'), 'flr bus\n');
+    const rebound = scan();
+    expect(messages(rebound)).not.toContain(`${GPU} has no FLR`);
+    expect(scan().findings[0]).toBe(rebound.findings[0]);
+
+    // A host fact: vendor_reset loaded.
+    expect(messages(rebound)).not.toContain('vendor-reset is loaded');
+    fs.appendFileSync(path.join(root, 'proc/modules'), 'vendor_reset 16384 0 - Live 0x0000000000000000\n');
+    const loaded = scan();
+    expect(messages(loaded)).toContain('vendor-reset is loaded');
+
+
+    // A changed pci.ids: the names in the findings follow.
+    expect(messages(scan())).toContain('(VGA compatible controller)');
+    fs.writeFileSync(ids, fs.readFileSync(ids, 'utf8').replace('VGA compatible controller', 'VGA renamed controller'));
+    expect(messages(scan())).toContain('(VGA renamed controller)');
+
+    // A removed device: its findings go.
+    expect(messages(loaded)).toContain('0000:00:1c.0');
+    fs.rmSync(busLink(root, '0000:00:1c.0'));
+    expect(messages(scan())).not.toContain('0000:00:1c.0');
+  });
+
+  it('the findings cache keys on what analyse reads: host, devices, groups; not numa (its free memory moves)', () => {
+    // If analyse starts to read numa, this fails: then scanHost's findings cache must key on it too.
+    const root = buildFixtureRoot(fixtureHosts['eight-gpu-2numa']!, path.join(tmp, 'numa'));
+    const inventory = scanHost({ root });
+    expect(inventory.numa.length).toBe(2);
+    expect(analyse({ ...inventory, numa: [] })).toEqual(inventory.findings);
   });
 
   it('boot facts are read again when the tree is rewritten (a new proc/cmdline)', () => {
