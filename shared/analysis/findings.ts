@@ -6,7 +6,7 @@ import type { IommuGroup, PciAddress, PciDevice } from '../model/pci';
 import { pciClass, slotOf } from '../model/pci';
 import { endpointSlots, isGroupEndpoint } from './isolation';
 import { lookupQuirks, QUIRK_KIND_INFO } from './quirks';
-import type { QuirkMatch } from './quirks';
+import type { QuirkKind, QuirkMatch } from './quirks';
 
 export interface AnalysisInput {
   host: HostInfo;
@@ -321,12 +321,12 @@ function resetQuirkFinding(d: PciDevice, q: QuirkMatch, modules: string[] | null
   };
 }
 
+const reportedKind = (kind: QuirkKind) => QUIRK_KIND_INFO[kind].reportAsFinding;
+
 /** RESET_QUIRK: table matches on passthrough candidates, for the kinds that need the user to know or act. */
 function resetQuirkFindings(host: HostInfo, devices: PciDevice[], members: Map<number, PciDevice[]>): Finding[] {
   return passthroughCandidates(devices, members).flatMap((d) =>
-    lookupQuirks(d)
-      .filter((q) => QUIRK_KIND_INFO[q.kind].reportAsFinding)
-      .map((q) => resetQuirkFinding(d, q, host.modules)),
+    lookupQuirks(d, reportedKind).map((q) => resetQuirkFinding(d, q, host.modules)),
   );
 }
 

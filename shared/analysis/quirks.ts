@@ -188,10 +188,12 @@ function rulesFor(vendorId: string, deviceId: string): QuirkRule[] {
 /**
  * Every quirk in our table that applies to a function, in table order: exact IDs, ID ranges and
  * class-scoped wildcards (e.g. every AMD VGA function), with function-number, revision and subsystem limits.
+ * `kinds`: only rules of the kinds it accepts (the findings skip the rest before building their texts).
  */
-export function lookupQuirks(d: QuirkQuery): QuirkMatch[] {
+export function lookupQuirks(d: QuirkQuery, kinds?: (kind: QuirkKind) => boolean): QuirkMatch[] {
   const matches: QuirkMatch[] = [];
   for (const rule of rulesFor(d.vendorId.toLowerCase(), d.deviceId.toLowerCase())) {
+    if (kinds && !kinds(rule.kind)) continue;
     const caveat = applies(rule, d);
     if (caveat === null) continue;
     const info = QUIRK_KIND_INFO[rule.kind];

@@ -166,3 +166,18 @@ describe.skipIf(!runs(corpus, 'quirks.test.ts'))(titled(corpus, 'the table again
     }
   });
 });
+
+describe('lookupQuirks with a kind filter', () => {
+  it("gives, for a function of every rule's IDs, exactly the unfiltered matches of the kinds it accepts, in order", () => {
+    const accept = (kind: string) => QUIRK_KIND_INFO[kind as keyof typeof QUIRK_KIND_INFO].reportAsFinding;
+    let filteredOut = 0;
+    for (const rule of QUIRK_TABLE) {
+      const deviceId = rule.devices === 'any' ? '0001' : 'ids' in rule.devices ? rule.devices.ids[0]! : rule.devices.from;
+      const q = query(rule.vendors[0]!, deviceId, { classCode: rule.classPrefix ? rule.classPrefix.padEnd(6, '0') : '030000', address: `0000:03:00.${rule.fn ?? 0}` });
+      const all = lookupQuirks(q);
+      expect(lookupQuirks(q, accept)).toEqual(all.filter((m) => accept(m.kind)));
+      filteredOut += all.filter((m) => !accept(m.kind)).length;
+    }
+    expect(filteredOut).toBeGreaterThan(0);
+  });
+});
