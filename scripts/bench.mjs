@@ -7,6 +7,8 @@
 //   of the same round. Targets: own cost at most 1.0x lspci's whole run. The plain whole-process ratio is printed too,
 //   and the launcher's share apart (bin/vfio-pilot is a shell script; as root it also runs stat to check that the
 //   node it starts is root's), with the scan's own cost without it (node dist/node/cli.cjs scan --json).
+// - the node:fs floor: scripts/bench-floor.cjs makes the scan's PCI syscalls through node:fs and nothing else; its
+//   own cost / lspci is what no scan in node can go below (on these machines, about 1.0x for 1,006 functions).
 // - warm rescan: scanHost again in a long-running process after a first read (targets 2 ms at 75, 10 ms at 1,006).
 // - peak memory (maxRSS) of `scan --json` on the large host.
 // BENCH_BASELINE=DIR (a checkout or copy of another build, with bin/vfio-pilot and dist/node/) is measured in the
@@ -173,6 +175,8 @@ function benchHost(name, root, warmTarget) {
   const direct = commands.push({ cmd: process.execPath, args: [bundle, ...scanArgs], env: nodeEnv }) - 1;
   const launcherHelp = commands.push({ cmd: path.join(repo, 'bin/vfio-pilot'), args: ['help'], env: nodeEnv }) - 1;
   const directHelp = commands.push({ cmd: process.execPath, args: [bundle, 'help'], env: nodeEnv }) - 1;
+  // The floor under the scan's own cost in node: its PCI syscalls through node:fs, nothing else (bench-floor.cjs).
+  const floor = commands.push({ cmd: process.execPath, args: [path.join(repo, 'scripts/bench-floor.cjs'), root], env: nodeEnv }) - 1;
   const { times, outs } = timeRounds(commands);
   const [node, lspci] = [times[0], times[1]];
   const lspciFunctions = outs[1].split('\n\n').filter((b) => b.includes('Slot:')).length;
@@ -182,6 +186,8 @@ function benchHost(name, root, warmTarget) {
   console.log(`\n${name}: ${functions} PCI functions (lspci sees ${lspciFunctions}), ${runs} rounds`);
   console.log(`  node -e 0 (start-up floor)         ${fmt(stats(node))}`);
   console.log(`  lspci -vmm -nn -D -k               ${fmt(stats(lspci))}`);
+  const floorOwn = stats(times[floor].map((t, i) => (t - node[i]) / lspciMedian));
+  console.log(`  node:fs floor: the scan's PCI syscalls alone (scripts/bench-floor.cjs), own cost / lspci ${floorOwn.median.toFixed(2)}x (min ${floorOwn.min.toFixed(2)}, max ${floorOwn.max.toFixed(2)})`);
   builds.forEach((b, k) => {
     const whole = times[2 + k];
     const own = whole.map((t, i) => t - node[i]);
