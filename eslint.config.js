@@ -21,6 +21,12 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS scripts (scripts/bench-floor.cjs: timed against the CommonJS CLI bundle, so no ESM loader start-up).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['shared/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['**/electron/**', '**/renderer/**', 'electron', ...nodeImportPatterns] }],
