@@ -8,7 +8,7 @@
 //   and the launcher's share apart (bin/vfio-pilot is a shell script; as root it also runs stat to check that the
 //   node it starts is root's), with the scan's own cost without it (node dist/node/cli.cjs scan --json).
 // - the node:fs floor: scripts/bench-floor.cjs makes the scan's PCI syscalls through node:fs and nothing else; its
-//   own cost / lspci is what no scan in node can go below (on these machines, about 1.0x for 1,006 functions).
+//   own cost / lspci is what no scan in node can go below (on these machines 0.6-1.0x for 1,006 functions).
 // - warm rescan: scanHost again in a long-running process after a first read (targets 2 ms at 75, 10 ms at 1,006).
 // - peak memory (maxRSS) of `scan --json` on the large host.
 // BENCH_BASELINE=DIR (a checkout or copy of another build, with bin/vfio-pilot and dist/node/) is measured in the
